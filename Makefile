@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   builds the embedded demo catalogue and serves it
+#   make test   runs the linter and the test suite (SQLite; PostgreSQL when
+#               FAIRCAT_TEST_DATABASE_URL is set, as .ci/run does)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install demo serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/faircat demo --reset
+	@echo "Serving the demo catalogue at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/faircat serve --host $(HOST) --port $(PORT)
+
+serve: $(STAMP)
+	$(BIN)/faircat serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check faircat tests bench
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""faircat: a FAIR data catalogue and publisher for photon and neutron facilities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The catalogue: models, sessions, migrations, access policy, lifecycle, ingest."""

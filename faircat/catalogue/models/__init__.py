@@ -1,0 +1,63 @@
+"""The catalogue tables. Importing this package registers every model on ``Base.metadata``."""
+
+from faircat.catalogue.models.base import Base, UTCDateTime, utcnow
+from faircat.catalogue.models.data import Datafile, Dataset, Sample, dataset_input
+from faircat.catalogue.models.facility import Facility, Instrument, Technique
+from faircat.catalogue.models.investigation import Investigation, InvestigationMember
+from faircat.catalogue.models.lims import (
+    Container,
+    Parcel,
+    ParcelEvent,
+    ProcessingRun,
+    ProcessingShell,
+    SamplePlan,
+    Shipment,
+)
+from faircat.catalogue.models.logbook import Attachment, LogbookEvent, Tag
+from faircat.catalogue.models.parameters import Parameter, ParameterType
+from faircat.catalogue.models.people import ApiToken, User, UserRole
+from faircat.catalogue.models.publication import (
+    DataPublication,
+    FundingReference,
+    PublicationCreator,
+    PublicationDate,
+    RelatedItem,
+)
+from faircat.catalogue.models.workflow import AuditEvent, ReleaseRequest
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "Container",
+    "DataPublication",
+    "Datafile",
+    "Dataset",
+    "Facility",
+    "FundingReference",
+    "Instrument",
+    "Investigation",
+    "InvestigationMember",
+    "LogbookEvent",
+    "Parameter",
+    "ParameterType",
+    "Parcel",
+    "ParcelEvent",
+    "ProcessingRun",
+    "ProcessingShell",
+    "PublicationCreator",
+    "PublicationDate",
+    "RelatedItem",
+    "ReleaseRequest",
+    "Sample",
+    "SamplePlan",
+    "Shipment",
+    "Tag",
+    "Technique",
+    "UTCDateTime",
+    "User",
+    "UserRole",
+    "dataset_input",
+    "utcnow",
+]

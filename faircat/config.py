@@ -1,0 +1,227 @@
+"""One settings object: defaults < ``faircat.toml`` < ``FAIRCAT_*`` environment < overrides.
+
+Every setting is declared once in :data:`SETTINGS` with its type and help text; the TOML file uses
+sections (``[facility] name = ...`` is the setting ``facility_name``), the environment the flat
+upper-case name (``FAIRCAT_FACILITY_NAME``). Secrets are only read from the environment: a secret
+found in the file is refused, because settings files end up in repositories and backups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from faircat.errors import ConfigError
+
+ENV_PREFIX = "FAIRCAT_"
+CONFIG_FILE_ENV = "FAIRCAT_CONFIG"
+DEFAULT_CONFIG_FILE = "faircat.toml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "instance_path", str, "instance", "Folder for the SQLite database, demo data and state."
+    ),
+    Setting(
+        "database_url",
+        str,
+        "",
+        "SQLAlchemy URL of the catalogue; empty means sqlite:///<instance_path>/faircat.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+        secret=True,
+    ),
+    Setting("site_dir", str, "site", "Folder the static publisher writes the public site into."),
+    Setting("secret_key", str, "", "Signs sessions and OAI-PMH resumption tokens.", secret=True),
+    Setting("facility_name", str, "ALBA Synchrotron", "Facility name, publisher of every DOI."),
+    Setting("facility_short_name", str, "ALBA", "Short name used in identifiers and titles."),
+    Setting(
+        "facility_ror", str, "", "ROR identifier of the facility, e.g. https://ror.org/0xxxxxxxx."
+    ),
+    Setting("facility_doi_prefix", str, "10.80100", "DataCite DOI prefix of the facility."),
+    Setting(
+        "facility_embargo_years",
+        int,
+        3,
+        "Embargo: data become public this many years after the end of the experiment.",
+    ),
+    Setting(
+        "facility_retention_years",
+        int,
+        5,
+        "Minimum retention: nothing is deleted before end of experiment + this many years.",
+    ),
+    Setting("facility_licence", str, "CC-BY-4.0", "Default licence of released data (SPDX id)."),
+    Setting(
+        "facility_base_url",
+        str,
+        "https://data.alba.example.org",
+        "Public base URL of the published site (landing pages, OAI-PMH base URL).",
+    ),
+    Setting("facility_timezone", str, "Europe/Madrid", "Timezone shown to people on pages."),
+    Setting(
+        "oai_admin_email", str, "data-curation@alba.example.org", "OAI-PMH Identify adminEmail."
+    ),
+    Setting("datacite_url", str, "http://127.0.0.1:5800/", "DataCite REST API base URL."),
+    Setting("datacite_username", str, "ALBA.DATA", "DataCite repository id (datacentre symbol)."),
+    Setting("datacite_password", str, "", "DataCite repository password.", secret=True),
+    Setting("smtp_url", str, "", "SMTP server for notifications, smtp://host:port.", secret=True),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The resolved settings. Build it with :func:`load_settings`."""
+
+    instance_path: Path
+    database_url: str
+    site_dir: Path
+    secret_key: str
+    facility_name: str
+    facility_short_name: str
+    facility_ror: str
+    facility_doi_prefix: str
+    facility_embargo_years: int
+    facility_retention_years: int
+    facility_licence: str
+    facility_base_url: str
+    facility_timezone: str
+    oai_admin_email: str
+    datacite_url: str
+    datacite_username: str
+    datacite_password: str
+    smtp_url: str
+    source: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
+
+    def public_items(self) -> list[tuple[str, Any, str]]:
+        """(name, value, where it came from) with secrets masked, for ``faircat config show``."""
+        rows = []
+        for setting in SETTINGS:
+            value = getattr(self, setting.name)
+            if setting.secret and value:
+                value = _mask(str(value))
+            rows.append((setting.name, value, self.source.get(setting.name, "default")))
+        return rows
+
+
+def _mask(value: str) -> str:
+    if "://" in value and "@" in value:
+        # Keep the URL readable (scheme, host, database) and hide only the credentials.
+        scheme, rest = value.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else value
+    if "://" in value:
+        return value
+    return "***"
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}".replace("-", "_")
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _coerce(setting: Setting, value: Any, where: str) -> Any:
+    if setting.type is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: {setting.name} must be an integer, not {value!r}")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{where}: {setting.name} must be an integer, not {value!r}"
+            ) from None
+        if number < 0:
+            raise ConfigError(f"{where}: {setting.name} must not be negative")
+        return number
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {setting.name} must be a string, not {value!r}")
+    return value
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read settings file: {exc.strerror}") from None
+    flat = _flatten(data)
+    for name in flat:
+        setting = _BY_NAME.get(name)
+        if setting is None:
+            known = ", ".join(sorted(_BY_NAME))
+            raise ConfigError(f"{path}: unknown setting {name!r} (known: {known})")
+        if setting.secret:
+            raise ConfigError(
+                f"{path}: {name} is a secret; set it in the environment as "
+                f"{ENV_PREFIX}{name.upper()}, not in the settings file"
+            )
+    return flat
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve the settings.
+
+    The file is ``config_file``, else ``$FAIRCAT_CONFIG``, else ``./faircat.toml`` when present.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    source: dict[str, str] = {}
+
+    explicit = config_file or env.get(CONFIG_FILE_ENV)
+    path = Path(explicit) if explicit else Path(DEFAULT_CONFIG_FILE)
+    if explicit and not path.is_file():
+        raise ConfigError(f"{path}: settings file not found")
+    if path.is_file():
+        for name, value in _read_file(path).items():
+            values[name] = _coerce(_BY_NAME[name], value, str(path))
+            source[name] = str(path)
+
+    for setting in SETTINGS:
+        key = ENV_PREFIX + setting.name.upper()
+        if key in env:
+            values[setting.name] = _coerce(setting, env[key], key)
+            source[setting.name] = key
+
+    for name, value in (overrides or {}).items():
+        if name not in _BY_NAME:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = _coerce(_BY_NAME[name], value, "override")
+        source[name] = "override"
+
+    instance = Path(values["instance_path"]).expanduser().resolve()
+    if not values["database_url"]:
+        values["database_url"] = f"sqlite:///{instance / 'faircat.db'}"
+    values["instance_path"] = instance
+    values["site_dir"] = Path(values["site_dir"]).expanduser().resolve()
+    values["facility_base_url"] = values["facility_base_url"].rstrip("/")
+    if values["facility_embargo_years"] > 50:
+        raise ConfigError("facility_embargo_years must be at most 50")
+    return Settings(**values, source=source)

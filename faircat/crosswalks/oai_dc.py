@@ -1,0 +1,102 @@
+"""Dublin Core for OAI-PMH (``oai_dc``), with the OpenAIRE conventions for access and embargo."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from . import mandatory
+from .identifiers import doi_url, pid_url
+from .rights import access_right, licence
+from .urls import landing_url
+from .view import Agent, Organization, Record
+from .xmltext import clean, one_line
+
+NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+DC = "http://purl.org/dc/elements/1.1/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
+NSMAP = {"oai_dc": NS, "dc": DC, "xsi": XSI}
+_ROOT = f"{{{NS}}}dc"
+_SCHEMA_LOCATION_ATTR = f"{{{XSI}}}schemaLocation"
+_SCHEMA_LOCATION_VALUE = f"{NS} {SCHEMA_LOCATION}"
+_DC = {
+    name: f"{{{DC}}}{name}"
+    for name in [
+        "title",
+        "creator",
+        "subject",
+        "description",
+        "publisher",
+        "contributor",
+        "date",
+        "type",
+        "format",
+        "identifier",
+        "language",
+        "relation",
+        "rights",
+    ]
+}
+
+
+def _agent_name(who: Agent) -> str:
+    return one_line(who.name if isinstance(who, Organization) else who.display_name)
+
+
+def dc_terms(record: Record) -> list[tuple[str, str]]:
+    """(element, value) pairs in display order; also the source of the DC meta tags."""
+    terms = [("title", mandatory.title(record))]
+    mandatory.check_creators(record)
+    for who in record.creators:
+        name = _agent_name(who)
+        if name:
+            terms.append(("creator", name))
+    for technique in record.techniques:
+        if one_line(technique.name):
+            terms.append(("subject", one_line(technique.name)))
+    terms += [("subject", word) for word in map(one_line, record.keywords) if word]
+    abstract = clean(record.description).strip()
+    if abstract:
+        terms.append(("description", abstract))
+    terms.append(("publisher", mandatory.publisher(record)))
+    for contributor in record.contributors:
+        name = _agent_name(contributor.agent)
+        if name:
+            terms.append(("contributor", name))
+    dates = record.dates
+    year = mandatory.publication_year(record)
+    published = dates.available or dates.issued  # the date that gives the publication year
+    terms.append(("date", published.isoformat() if published else str(year)))
+    if record.access == "embargoed" and dates.available is not None:
+        terms.append(("date", f"info:eu-repo/date/embargoEnd/{dates.available.isoformat()}"))
+    terms.append(("type", "Dataset" if record.kind == "dataset" else "Collection"))
+    terms.append(("type", "info:eu-repo/semantics/other"))
+    terms += [("format", fmt) for fmt in dict.fromkeys(map(one_line, record.formats)) if fmt]
+    terms.append(("identifier", doi_url(mandatory.doi(record))))
+    terms.append(("identifier", landing_url(record)))
+    if one_line(record.language):
+        terms.append(("language", one_line(record.language)))
+    for ref in (*record.part_of, *record.parts, *record.inputs):
+        terms.append(("relation", doi_url(ref.doi) if ref.doi else one_line(ref.url)))
+    for item in record.related:
+        identifier = one_line(item.identifier)
+        if identifier:
+            terms.append(("relation", pid_url(identifier, item.identifier_type)))
+    terms.append(("rights", access_right(record).eu_repo))
+    terms.append(("rights", licence(record).url))
+    return terms
+
+
+def oai_dc_element(record: Record) -> etree._Element:
+    """The ``<oai_dc:dc>`` element for an OAI-PMH ``<metadata>``."""
+    root = etree.Element(_ROOT, nsmap=NSMAP)
+    root.set(_SCHEMA_LOCATION_ATTR, _SCHEMA_LOCATION_VALUE)
+    for name, value in dc_terms(record):
+        etree.SubElement(root, _DC[name]).text = value
+    return root
+
+
+def oai_dc_xml(record: Record) -> bytes:
+    return etree.tostring(
+        oai_dc_element(record), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )

@@ -1,0 +1,237 @@
+"""schema.org ``Dataset`` JSON-LD for landing pages (Google Dataset Search, F-UJI).
+
+The context is inline (``{"@vocab": "https://schema.org/"}``): tools without network access drop
+JSON-LD whose context they cannot fetch. The serialised text escapes ``<``, ``>`` and ``&`` so it
+can go verbatim inside ``<script type="application/ld+json">`` (a title holding ``</script>``
+cannot close the element); the escapes are plain JSON, so the same bytes serve the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from . import mandatory
+from .datacite import technical_info
+from .identifiers import doi_url, orcid_uri, panet_code, pid_url, ror_uri
+from .rights import licence
+from .urls import file_url, landing_url
+from .view import Agent, Organization, Record, RecordRef
+from .xmltext import clean, one_line
+
+CONTEXT = {"@vocab": "https://schema.org/"}
+PANET_TERM_SET = "http://purl.org/pan-science/PaNET/PaNET.owl"
+_NEEDS_ESCAPE = re.compile("[<>&\u2028\u2029]")
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def organization(org: Organization) -> dict[str, Any]:
+    item: dict[str, Any] = {"@type": "Organization", "name": one_line(org.name)}
+    ror = ror_uri(org.ror)
+    if ror:
+        item["@id"] = ror
+        item["identifier"] = ror
+    return item
+
+
+def agent(who: Agent) -> dict[str, Any] | None:
+    if isinstance(who, Organization):
+        return organization(who) if one_line(who.name) else None
+    name = one_line(who.full_name) or " ".join(
+        part for part in (one_line(who.given_name), one_line(who.family_name)) if part
+    )
+    if not name:
+        return None
+    item: dict[str, Any] = {"@type": "Person", "name": name}
+    orcid = orcid_uri(who.orcid)
+    if orcid:
+        item["@id"] = orcid
+        item["identifier"] = orcid
+    if one_line(who.given_name):
+        item["givenName"] = one_line(who.given_name)
+    if one_line(who.family_name):
+        item["familyName"] = one_line(who.family_name)
+    if who.affiliation is not None and one_line(who.affiliation.name):
+        item["affiliation"] = organization(who.affiliation)
+    return item
+
+
+def _ref(ref: RecordRef) -> dict[str, Any]:
+    item: dict[str, Any] = {"@type": "Dataset"}
+    url = one_line(ref.url)
+    if ref.doi:
+        item["@id"] = doi_url(one_line(ref.doi))
+    elif url:
+        item["@id"] = url
+    if url:
+        item["url"] = url
+    if one_line(ref.title):
+        item["name"] = one_line(ref.title)
+    return item
+
+
+def techniques(record: Record) -> list[dict[str, str]]:
+    result = []
+    for technique in record.techniques:
+        iri, name = one_line(technique.iri), one_line(technique.name)
+        if iri or name:
+            term = {"@type": "DefinedTerm"}
+            if iri:  # the PaNET IRI, which resolves to the term's definition
+                term.update({"@id": iri, "url": iri, "termCode": panet_code(iri)})
+            if name:
+                term["name"] = name
+            term["inDefinedTermSet"] = PANET_TERM_SET
+            result.append(term)
+    return result
+
+
+def distribution(record: Record) -> list[dict[str, Any]]:
+    """Downloads, only for an open record: an embargoed page must not advertise files."""
+    if record.access != "open":
+        return []
+    result = []
+    for file in record.files:
+        item: dict[str, Any] = {
+            "@type": "DataDownload",
+            "name": one_line(file.name),
+            "contentUrl": file_url(record, file),
+            "encodingFormat": one_line(file.media_type),
+        }
+        if file.size is not None:
+            item["contentSize"] = f"{file.size} B"
+        if file.sha256:
+            item["sha256"] = one_line(file.sha256)
+        result.append(item)
+    return result
+
+
+def conditions_of_access(record: Record) -> str:
+    if record.access == "embargoed":
+        end = record.dates.available
+        when = f" until {end.isoformat()}" if end else ""
+        return f"Embargoed{when}: metadata only; the data become openly available at release."
+    if record.access == "withdrawn":
+        reason = one_line(record.withdrawal_reason)
+        return "Withdrawn" + (f": {reason}" if reason else "; the data are no longer available.")
+    return ""
+
+
+def json_value(value: object) -> str | int | float:
+    """A parameter value JSON can carry: finite numbers as they are, anything else as text."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return one_line(str(value))
+
+
+def variables(record: Record) -> list[dict[str, Any]]:
+    result = []
+    for parameter in record.parameters:
+        name = one_line(parameter.name)
+        if not name:
+            continue
+        item: dict[str, Any] = {
+            "@type": "PropertyValue",
+            "name": name,
+            "value": json_value(parameter.value),
+        }
+        if one_line(parameter.unit):
+            item["unitText"] = one_line(parameter.unit)
+        result.append(item)
+    return result
+
+
+def funding(record: Record) -> list[dict[str, Any]]:
+    result = []
+    for grant in record.fundings:
+        if not one_line(grant.funder_name):
+            continue
+        funder: dict[str, Any] = {"@type": "Organization", "name": one_line(grant.funder_name)}
+        if one_line(grant.funder_identifier):
+            funder["@id"] = one_line(grant.funder_identifier)
+        item: dict[str, Any] = {"@type": "Grant", "funder": funder}
+        if one_line(grant.award_number):
+            item["identifier"] = one_line(grant.award_number)
+        if one_line(grant.award_title):
+            item["name"] = one_line(grant.award_title)
+        if one_line(grant.award_uri):
+            item["url"] = one_line(grant.award_uri)
+        result.append(item)
+    return result
+
+
+def temporal_coverage(record: Record) -> str:
+    start, end = record.dates.collected_start, record.dates.collected_end
+    if start is None:
+        return ""
+    text = start.isoformat()
+    return f"{text}/{end.isoformat()}" if end is not None else text
+
+
+def to_schemaorg(record: Record) -> dict[str, Any]:
+    """The JSON-LD document as a dict (raises MetadataError when incomplete)."""
+    mandatory.check(record)
+    facility = record.facility
+    doi = doi_url(mandatory.doi(record))
+    page = landing_url(record)
+    lic = licence(record)
+    description = clean(record.description).strip() or technical_info(record)
+    dates = record.dates
+    published = dates.available or dates.issued
+    catalogue = {
+        "@type": "DataCatalog",
+        "name": one_line(facility.catalogue_name) or mandatory.publisher(record),
+        "url": facility.base_url.rstrip("/") + "/",
+    }
+    data: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "Dataset",
+        "@id": doi,
+        "identifier": doi,
+        "url": page,
+        "name": mandatory.title(record),
+        "description": description or mandatory.title(record),
+        "creator": [item for who in record.creators if (item := agent(who))],
+        "contributor": [item for c in record.contributors if (item := agent(c.agent))],
+        "publisher": organization(Organization(mandatory.publisher(record), facility.ror)),
+        "datePublished": published.isoformat() if published else "",
+        "dateModified": dates.updated.isoformat() if dates.updated else "",
+        "license": lic.url,
+        "isAccessibleForFree": True,
+        "keywords": [word for word in map(one_line, record.keywords) if word],
+        "measurementTechnique": techniques(record),
+        "temporalCoverage": temporal_coverage(record),
+        "variableMeasured": variables(record),
+        "includedInDataCatalog": catalogue,
+        "isPartOf": [_ref(ref) for ref in record.part_of],
+        "hasPart": [_ref(ref) for ref in record.parts],
+        "isBasedOn": [_ref(ref) for ref in record.inputs],
+        "citation": [
+            pid_url(one_line(item.identifier), item.identifier_type)
+            for item in record.related
+            if one_line(item.identifier)
+        ],
+        "version": one_line(record.version),
+        "inLanguage": one_line(record.language),
+        "funding": funding(record),
+        "distribution": distribution(record),
+        "conditionsOfAccess": conditions_of_access(record),
+        "creativeWorkStatus": "Withdrawn" if record.access == "withdrawn" else "",
+    }
+    if record.size is not None:
+        data["size"] = f"{record.size} B"
+    return {key: value for key, value in data.items() if value or value is True}
+
+
+def dumps_script_safe(data: Any) -> str:
+    """Compact JSON text that is also safe verbatim inside a ``<script>`` element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_SCRIPT_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
+
+
+def schemaorg_jsonld(record: Record) -> bytes:
+    """The ``schemaorg.jsonld`` file; its text is safe to embed in a ``<script>`` element."""
+    return dumps_script_safe(to_schemaorg(record)).encode("utf-8") + b"\n"

@@ -1,0 +1,1 @@
+"""The web layer: Flask app factory, portal, curator pages, JSON API, PaNOSC API."""

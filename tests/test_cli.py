@@ -1,0 +1,205 @@
+"""The faircat command, end to end on a real database (both backends)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from faircat.cli import main
+from faircat.demo.nexusgen import example_spec, write_nexus, write_not_hdf5
+
+
+@pytest.fixture
+def run(settings, tmp_path):
+    env = {
+        "FAIRCAT_DATABASE_URL": settings.database_url,
+        "FAIRCAT_INSTANCE_PATH": str(settings.instance_path),
+        "FAIRCAT_SITE_DIR": str(settings.site_dir),
+        "FAIRCAT_CONFIG": "",
+    }
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    invoke("db", "upgrade")
+    return invoke
+
+
+def test_help_lists_every_command():
+    result = CliRunner().invoke(main, ["--help"])
+    for command in (
+        "config",
+        "db",
+        "demo",
+        "ingest",
+        "instrument",
+        "investigation",
+        "serve",
+        "token",
+        "user",
+    ):
+        assert command in result.output
+
+
+def test_users_instruments_and_tokens(run):
+    run("instrument", "add", "XALOC", "--full-name", "XALOC MX", "--technique", "mx")
+    run(
+        "user",
+        "add",
+        "ana",
+        "--name",
+        "Ana García",
+        "--orcid",
+        "0000-0002-1825-0097",
+        "--role",
+        "curator",
+    )
+    listed = run("user", "list").output
+    assert "ana" in listed and "Ana García" in listed and "curator" in listed
+    token = run("token", "create", "--user", "ana", "--name", "ingest", "--instrument", "XALOC")
+    assert token.output.splitlines()[0].startswith("fct_")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ("user", "add", "bob", "--name", "Bob", "--orcid", "0000-0002-1825-0098"),
+            65,
+            "wrong check digit",
+        ),
+        (("token", "create", "--user", "ghost", "--name", "x"), 66, "user 'ghost' does not exist"),
+        (
+            (
+                "investigation",
+                "add",
+                "--proposal",
+                "P1",
+                "--visit",
+                "1",
+                "--title",
+                "T",
+                "--start",
+                "2025-01-02",
+                "--end",
+                "2025-01-01",
+                "--instrument",
+                "XALOC",
+            ),
+            65,
+            "before start",
+        ),
+        (
+            (
+                "investigation",
+                "add",
+                "--proposal",
+                "P1",
+                "--visit",
+                "1",
+                "--title",
+                "T",
+                "--start",
+                "2025-01-01",
+                "--end",
+                "2025-01-02",
+                "--instrument",
+                "NOPE",
+            ),
+            66,
+            "unknown instrument",
+        ),
+        (
+            (
+                "investigation",
+                "add",
+                "--proposal",
+                "P1",
+                "--visit",
+                "1",
+                "--title",
+                "T",
+                "--start",
+                "yesterday",
+                "--end",
+                "2025-01-02",
+                "--instrument",
+                "XALOC",
+            ),
+            65,
+            "invalid start",
+        ),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_an_exit_code(run, args, code, message):
+    run("instrument", "add", "XALOC", "--full-name", "XALOC MX", "--technique", "mx")
+    result = run(*args, code=code)
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_duplicate_investigation(run):
+    run("instrument", "add", "XALOC", "--full-name", "XALOC MX", "--technique", "mx")
+    args = (
+        "investigation",
+        "add",
+        "--proposal",
+        "P1",
+        "--visit",
+        "1",
+        "--title",
+        "T",
+        "--start",
+        "2025-01-01",
+        "--end",
+        "2025-01-02",
+        "--instrument",
+        "XALOC",
+    )
+    assert "release date 2028-01-02" in run(*args).output
+    assert "already exists" in run(*args, code=65).output
+
+
+def test_ingest_reports_failures_and_exit_code(run, tmp_path):
+    run("instrument", "add", "XALOC", "--full-name", "XALOC MX", "--technique", "mx")
+    data = tmp_path / "data"
+    data.mkdir()
+    write_nexus(data / "a.nxs", example_spec("mx", 1))
+    write_not_hdf5(data / "b.nxs")
+    result = run("ingest", str(data), "--no-progress", code=1)
+    assert "FAILED" in result.output and "b.nxs" in result.output
+    assert "1 created" in result.output and "1 failed" in result.output
+    again = run("ingest", str(data / "a.nxs"), "--no-progress")
+    assert "1 unchanged" in again.output
+
+
+def test_config_show_masks_secrets(run):
+    result = run("config", "show")
+    assert "facility_embargo_years" in result.output
+
+
+def test_demo_builds_a_catalogue_from_nothing(run, tmp_path):
+    now = "2026-11-23T12:00:00+00:00"
+    result = run(
+        "demo",
+        "--investigations",
+        "8",
+        "--seed",
+        "7",
+        "--now",
+        now,
+        "--reset",
+        "--data-dir",
+        str(tmp_path / "demo"),
+        "--no-progress",
+    )
+    out = result.output
+    assert "8 investigations" in out
+    for state in ("public", "embargoed", "active", "scheduled"):
+        assert state in out
+    assert "0 failed" in out
+    refused = run("demo", "--investigations", "3", "--no-progress", code=65)
+    assert "--reset" in refused.output
