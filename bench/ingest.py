@@ -70,9 +70,9 @@ def fresh_catalogue(url: str | None, instance: Path) -> Catalogue:
     return catalogue
 
 
-def timed_ingest(catalogue: Catalogue, paths: list[Path]) -> tuple[float, int]:
+def timed_ingest(catalogue: Catalogue, paths: list[Path], readers: int) -> tuple[float, int]:
     started = time.perf_counter()
-    report = ingest_paths(catalogue.engine, paths, checksum=False)
+    report = ingest_paths(catalogue.engine, paths, checksum=False, readers=readers)
     elapsed = time.perf_counter() - started
     if report.errors:
         raise SystemExit(f"ingest failed: {report.errors[0]}")
@@ -95,10 +95,13 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000, help="files per size class")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--checksum-mb", type=int, default=512)
+    parser.add_argument("--readers", type=int, default=os.cpu_count() or 1,
+                        help="reader processes (default: one per core)")
     args = parser.parse_args()
 
     print(f"# ingest benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
-    print(f"# database: {args.database_url or 'SQLite (embedded)'}")
+    print(f"# database: {args.database_url or 'SQLite (embedded)'}, {args.readers} reader "
+          "process(es) + the loading process, checksums off")
     print("| size class | files | apparent bytes | first ingest files/s | re-ingest files/s |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="faircat-bench-") as tmp:
@@ -109,8 +112,8 @@ def main() -> None:
             paths = write_files(folder, args.files, size)
             apparent = sum(p.stat().st_size for p in paths)
             catalogue = fresh_catalogue(args.database_url, root / "instance")
-            first, _ = timed_ingest(catalogue, paths)
-            again, unchanged = timed_ingest(catalogue, paths)
+            first, _ = timed_ingest(catalogue, paths, args.readers)
+            again, unchanged = timed_ingest(catalogue, paths, args.readers)
             assert unchanged == len(paths), "re-ingest must change nothing"
             catalogue.close()
             print(f"| {label} | {len(paths)} | {apparent / 1e9:.1f} GB | {first:.0f} | "

@@ -111,7 +111,7 @@ def read_ahead(
     """
     if workers <= 0 or len(paths) < 2 * chunk:
         for item in _read_chunk(paths):
-            yield IngestError(*item) if isinstance(item, tuple) else item
+            yield IngestError(Path(item[0]), item[1]) if isinstance(item, tuple) else item
         return
     chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
     context = multiprocessing.get_context("forkserver")
@@ -125,7 +125,7 @@ def read_ahead(
             for part in itertools.islice(todo, 1):
                 pending.append(pool.submit(_read_chunk, part))
             for item in done:
-                yield IngestError(*item) if isinstance(item, tuple) else item
+                yield IngestError(Path(item[0]), item[1]) if isinstance(item, tuple) else item
 
 
 def ingest_paths(

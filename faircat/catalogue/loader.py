@@ -98,13 +98,15 @@ _SELECT_DATAFILE = select(
     _DF.c.id, _DF.c.dataset_id, _DF.c.size, _DF.c.checksum, _DF.c.file_modified_at
 ).where(_DF.c.location == bindparam("loc"))
 _INSERT_DATAFILE = _DF.insert()
-_TOTALS = select(func.coalesce(func.sum(_DF.c.size), 0), func.count(_DF.c.id)).where(
-    _DF.c.dataset_id == bindparam("ds")
-)
+_FILES_OF = _DF.c.dataset_id == _DS.c.id
+# One statement recomputes the totals of the file's dataset (and of its previous one if moved).
 _UPDATE_TOTALS = (
     _DS.update()
-    .where(_DS.c.id == bindparam("ds_id"))
-    .values(size=bindparam("total"), file_count=bindparam("count"))
+    .where(_DS.c.id.in_([bindparam("a"), bindparam("b")]))
+    .values(
+        size=select(func.coalesce(func.sum(_DF.c.size), 0)).where(_FILES_OF).scalar_subquery(),
+        file_count=select(func.count(_DF.c.id)).where(_FILES_OF).scalar_subquery(),
+    )
 )
 _INSERT_TECHNIQUE = dataset_technique.insert()
 _SELECT_TECHNIQUES = select(dataset_technique.c.technique_id).where(
@@ -590,9 +592,8 @@ class Loader:
             return
         self.changed = True
         # Denormalised totals, so that listings never sum millions of file rows.
-        for ds in {dataset_id, row.dataset_id if row is not None else dataset_id}:
-            total, count = self.conn.execute(_TOTALS, {"ds": ds}).one()
-            self.conn.execute(_UPDATE_TOTALS, {"ds_id": ds, "total": total, "count": count})
+        previous = row.dataset_id if row is not None else dataset_id
+        self.conn.execute(_UPDATE_TOTALS, {"a": dataset_id, "b": previous})
 
     def _parameter_type(self, param: NexusParameter) -> int:
         unit = param.unit or ""
