@@ -450,6 +450,29 @@ def demo(
 
 
 @main.command()
+@click.option("--out", type=click.Path(path_type=Path), help="Site folder (default: site_dir).")
+@click.option("--full", is_flag=True, help="Rebuild every page in a fresh tree, then swap it in.")
+@click.option("--now", "now_text", help="Publish as of this ISO date-time (default: now).")
+@click.option("--progress/--no-progress", default=None)
+@pass_state
+@reports_errors
+def export(state: State, out: Path | None, full: bool, now_text: str | None,
+           progress: bool | None) -> None:
+    """Publish everything public and write the static site (atomic and incremental).
+
+    Only pages whose content changed are rewritten; --full rebuilds everything aside and swaps
+    the whole site in at the end. A kill at any moment leaves the previous pages complete.
+    """
+    from faircat.publisher.export import export_site
+    from faircat.reporting import export_with_progress
+
+    now = parse_datetime(now_text, "now") if now_text else None
+    report = export_with_progress(export_site, state.catalogue(), out=out, full=full, now=now,
+                                  progress=progress)
+    click.echo(report.describe())
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option(

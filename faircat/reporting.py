@@ -55,3 +55,16 @@ def run_ingest(
         file=sys.stderr,
     )
     return report
+
+
+def export_with_progress(export_site, catalogue: Catalogue, *, progress: bool | None = None,
+                         **kwargs):  # type: ignore[no-untyped-def]
+    """Run the export with a progress bar over the pages it writes."""
+    with tqdm(total=0, unit="page", disable=not progress_enabled(progress), file=sys.stderr,
+              dynamic_ncols=True) as bar:
+
+        def on_page(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        return export_site(catalogue, on_page=on_page, **kwargs)

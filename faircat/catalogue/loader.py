@@ -125,6 +125,12 @@ _SELECT_SAMPLE = select(_SMP.c.id, _SMP.c.chemical_formula).where(
 )
 _INSERT_SAMPLE = _SMP.insert().returning(_SMP.c.id)
 _INV = Investigation.__table__
+_TOUCH_DATASET = (
+    _DS.update().where(_DS.c.id == bindparam("ds_id")).values(updated_at=bindparam("now"))
+)
+_TOUCH_INVESTIGATION = (
+    _INV.update().where(_INV.c.id == bindparam("inv_id")).values(updated_at=bindparam("now"))
+)
 _RELEASE_MOVED = exists().where(
     ReleaseRequest.investigation_id == _INV.c.id,
     ReleaseRequest.status == RequestStatus.APPROVED,
@@ -218,6 +224,11 @@ class Loader:
         label = f"{meta.proposal}-{meta.visit}"
         if created or dataset_created:
             return "created", label, dataset_id
+        if self.changed:
+            # The publisher finds what to re-export through these timestamps (indexed).
+            now = utcnow()
+            self.conn.execute(_TOUCH_DATASET, {"ds_id": dataset_id, "now": now})
+            self.conn.execute(_TOUCH_INVESTIGATION, {"inv_id": inv.id, "now": now})
         return ("updated" if self.changed else "unchanged"), label, dataset_id
 
     # -- reference data ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from faircat.catalogue.models.publication import (
     PublicationDate,
     RelatedItem,
 )
+from faircat.catalogue.models.published import PublishedRecord, PublishState
 from faircat.catalogue.models.workflow import AuditEvent, ReleaseRequest
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "ProcessingShell",
     "PublicationCreator",
     "PublicationDate",
+    "PublishState",
+    "PublishedRecord",
     "RelatedItem",
     "ReleaseRequest",
     "Sample",

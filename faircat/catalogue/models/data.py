@@ -63,6 +63,7 @@ class Dataset(BigIdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("investigation_id", "name"),
         Index("ix_dataset_instrument_start", "instrument_id", "start_time"),
+        Index("ix_dataset_updated", "updated_at"),
     )
 
     investigation_id: Mapped[int] = mapped_column(ForeignKey("investigation.id"))

@@ -50,6 +50,8 @@ class Investigation(IdMixin, TimestampMixin, Base):
         UniqueConstraint("proposal", "visit"),
         CheckConstraint("end_date >= start_date", name="end_after_start"),
         Index("ix_investigation_public", "release_date", "withdrawn_at"),
+        Index("ix_investigation_updated", "updated_at"),
+        Index("ix_investigation_withdrawn", "withdrawn_at"),
     )
 
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)

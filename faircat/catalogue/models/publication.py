@@ -23,7 +23,10 @@ publication_dataset = Table(
 
 class DataPublication(IdMixin, TimestampMixin, Base):
     __tablename__ = "data_publication"
-    __table_args__ = (Index("ix_publication_investigation", "investigation_id", "kind"),)
+    __table_args__ = (
+        Index("ix_publication_investigation", "investigation_id", "kind"),
+        Index("ix_publication_updated", "updated_at"),
+    )
 
     kind: Mapped[PublicationKind] = mapped_column(enum_type(PublicationKind, "publication_kind"))
     investigation_id: Mapped[int | None] = mapped_column(ForeignKey("investigation.id"))

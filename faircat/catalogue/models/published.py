@@ -1,0 +1,52 @@
+"""What has been published: one row per public, metadata-only or withdrawn record.
+
+Written only by the publisher, from the public view; read by the static export (listings,
+sitemap, search index) and by the OAI-PMH provider, which never touches the restricted tables.
+Metadata is serialised once per format at publish time, so serving a page of records is a read
+of stored text. ``datestamp`` moves whenever what is exposed changes (release, amendment,
+withdrawal): it is the OAI-PMH datestamp.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from faircat.catalogue.models.base import Base, BigId, BigIdMixin, UTCDateTime
+
+
+class PublishedRecord(BigIdMixin, Base):
+    __tablename__ = "published_record"
+    __table_args__ = (
+        Index("ix_published_record_datestamp", "datestamp", "id"),
+        Index("ix_published_record_investigation", "investigation_id"),
+    )
+
+    pid: Mapped[str] = mapped_column(String(255), unique=True)  # the DOI
+    kind: Mapped[str] = mapped_column(String(16))  # experiment | dataset | selection
+    status: Mapped[str] = mapped_column(String(16))  # open | embargoed | withdrawn
+    investigation_id: Mapped[int] = mapped_column(ForeignKey("investigation.id"))
+    dataset_id: Mapped[int | None] = mapped_column(BigId)
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_hash: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)  # landing page path, "/doi/<prefix>/<suffix>/"
+    title: Mapped[str] = mapped_column(Text)
+    snippet: Mapped[str] = mapped_column(Text, default="")  # for listings and search
+    release_year: Mapped[int | None]
+    # Listing and OAI set memberships: beamlines, techniques (PaNET ids), types.
+    facets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    oai_dc: Mapped[str | None] = mapped_column(Text)
+    oai_datacite: Mapped[str | None] = mapped_column(Text)
+    datacite: Mapped[str | None] = mapped_column(Text)
+
+
+class PublishState(Base):
+    """Small key/value state of the publisher (e.g. the time of the last publish run)."""
+
+    __tablename__ = "publish_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,152 @@
+"""``faircat export``: publish, then write the static site (atomic, incremental).
+
+1. :func:`faircat.publisher.publish.publish` brings the published-records table up to date
+   (committed on its own: it is the source of truth for OAI-PMH too).
+2. Pages whose content hash differs from the site's manifest are rebuilt from the public view
+   and swapped in directory by directory; pages of records that are gone are removed.
+3. Site-wide pages (home, browse, search index, sitemap, robots, nginx snippet) are rebuilt from
+   the published-records table alone, which is cheap.
+4. The manifest is written last. A full export (``--full``, or no site yet) does all of this in a
+   fresh tree beside the site and swaps the whole tree in at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from faircat.catalogue.models.published import PublishedRecord
+from faircat.catalogue.public import PublicItem, PublicView
+from faircat.catalogue.store import Catalogue
+from faircat.publisher import listings
+from faircat.publisher.pages import Site
+from faircat.publisher.plan import CitationCache, landing_files
+from faircat.publisher.previews import Previews
+from faircat.publisher.publish import content_hash, landing_path, publish
+from faircat.publisher.writer import MANIFEST, SiteWriter, swap_into_place
+
+
+@dataclass
+class ExportReport:
+    out: Path
+    full: bool
+    records: int = 0
+    written: int = 0
+    removed: int = 0
+    published: int = 0  # records whose published metadata changed (OAI datestamp moved)
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        kind = "full" if self.full else "incremental"
+        lines = [
+            f"{kind} export to {self.out}: {self.records} public records, {self.written} pages "
+            f"written, {self.removed} removed, {self.published} published metadata changed, "
+            f"in {self.seconds:.1f} s"
+        ]
+        lines += [f"SKIPPED {problem}" for problem in self.skipped]
+        return "\n".join(lines)
+
+
+def site_model(catalogue: Catalogue, beamlines: list[str], now: datetime) -> Site:
+    settings = catalogue.settings
+    return Site(
+        name=f"{settings.facility_short_name} open data",
+        facility=settings.facility_name,
+        base_url=settings.facility_base_url,
+        beamlines=tuple((b, f"/beamlines/{listings.slug(b)}/") for b in beamlines),
+        build_time=now.replace(microsecond=0).isoformat(),
+    )
+
+
+def export_site(
+    catalogue: Catalogue,
+    *,
+    out: Path | None = None,
+    full: bool = False,
+    now: datetime | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> ExportReport:
+    started = time.perf_counter()
+    settings = catalogue.settings
+    now = now or datetime.now(UTC)
+    out = (out or settings.site_dir).resolve()
+    fresh = full or not (out / MANIFEST).is_file()
+    report = ExportReport(out=out, full=fresh)
+
+    with catalogue.transaction() as session:
+        run = publish(session, settings, now, full=full)
+    report.published, report.skipped = len(run.changed), list(run.skipped)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.build-")) if fresh else out
+    writer = SiteWriter(root, fresh=fresh)
+    cites = CitationCache(settings.instance_path / "cache" / "citations.sqlite")
+    previews = Previews(settings.instance_path / "cache" / "previews")
+    try:
+        with catalogue.transaction() as session:
+            rows = session.execute(
+                select(
+                    PublishedRecord.pid,
+                    PublishedRecord.path,
+                    PublishedRecord.content_hash,
+                    PublishedRecord.investigation_id,
+                )
+            ).all()
+            manifest = writer.load_manifest()
+            stale = {inv for _, path, digest, inv in rows if manifest.get(path) != digest}
+            live = {path for _, path, _, _ in rows}
+            gone = [p for p in manifest if p.startswith("/doi/") and p not in live]
+            listing = listings.load(session)
+            site = site_model(catalogue, listing.beamlines, now)
+            view = PublicView(session, settings, now)
+            total = sum(1 for _, path, digest, _ in rows if manifest.get(path) != digest)
+            for item in view.items(stale):
+                _write_page(writer, item, site, cites, previews)
+                manifest[_path(item)] = content_hash(item)
+                report.written += 1
+                if on_page:
+                    on_page(report.written, total)
+                if report.written % 500 == 0:
+                    cites.commit()
+            for path in gone:
+                writer.remove(path)
+                manifest.pop(path, None)
+            report.removed = len(gone)
+            for rel, data in listings.site_files(listing, site).items():
+                writer.file(rel, data)
+            report.records = len(rows)
+        writer.save_manifest(manifest)
+        if fresh:
+            swap_into_place(root, out)
+    except BaseException:
+        if fresh:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    finally:
+        cites.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _path(item: PublicItem) -> str:
+    return landing_path(item.record.doi)
+
+
+def _write_page(
+    writer: SiteWriter, item: PublicItem, site: Site, cites: CitationCache, previews: Previews
+) -> None:
+    from faircat.publisher.render import render_landing, render_tombstone
+
+    png = previews.get(item.preview) if item.preview is not None else None
+    page, files = landing_files(item, site, cites, png)
+    html = render_tombstone(page) if item.record.access == "withdrawn" else render_landing(page)
+    files["index.html"] = html.encode("utf-8")
+    writer.directory(page.path, files)

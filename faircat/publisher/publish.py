@@ -1,0 +1,172 @@
+"""Publish: bring the published-records table in line with the public view of the catalogue.
+
+Incremental by default: only experiments that changed since the last run are rebuilt (found
+through indexed ``updated_at`` columns and the release/withdrawal dates that fell due in
+between), and a record whose content hash is unchanged is left alone, so its datestamp does
+not move. ``full`` rebuilds every record (after a template or crosswalk change).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, union, update
+from sqlalchemy.orm import Session
+
+from faircat.catalogue.models import DataPublication, Dataset, Investigation
+from faircat.catalogue.models.published import PublishedRecord, PublishState
+from faircat.catalogue.public import PublicItem, PublicView
+from faircat.config import Settings
+from faircat.crosswalks import datacite_xml, mandatory, oai_datacite, oai_dc
+from faircat.crosswalks.urls import doi_path
+from faircat.errors import MetadataError
+
+# Bump when what a page or a metadata file shows changes for the same record.
+RENDER_VERSION = "1"
+LAST_PUBLISH = "last_publish"
+
+
+@dataclass
+class PublishRun:
+    at: datetime
+    full: bool
+    changed: list[PublicItem] = field(default_factory=list)  # new or different content
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)  # landing paths no longer published
+    skipped: list[str] = field(default_factory=list)  # "pid: problem" (invalid metadata)
+
+
+def content_hash(item: PublicItem) -> str:
+    text = f"{RENDER_VERSION}\n{item.record!r}\n{item.preview!r}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def landing_path(doi: str) -> str:
+    return f"/doi/{doi_path(doi)}/"
+
+
+def _fragment(data: bytes) -> str:
+    """Stored without the XML declaration: the OAI provider embeds it in its response."""
+    text = data.decode("utf-8")
+    if text.startswith("<?xml"):
+        text = text[text.index("?>") + 2 :].lstrip()
+    return text
+
+
+def changed_investigations(session: Session, since: datetime, now: datetime) -> set[int]:
+    """Experiments whose public view may differ between ``since`` and ``now``."""
+    queries = [
+        select(Investigation.id).where(Investigation.updated_at > since),
+        select(Investigation.id).where(
+            Investigation.release_date > since, Investigation.release_date <= now
+        ),
+        select(Investigation.id).where(
+            Investigation.withdrawn_at > since, Investigation.withdrawn_at <= now
+        ),
+        select(Dataset.investigation_id).where(Dataset.updated_at > since),
+        select(DataPublication.investigation_id).where(
+            DataPublication.updated_at > since, DataPublication.investigation_id.is_not(None)
+        ),
+    ]
+    return set(session.scalars(union(*queries)))
+
+
+def _snippet(item: PublicItem) -> str:
+    text = " ".join(item.record.description.split())
+    return text[:280] + ("…" if len(text) > 280 else "")
+
+
+def _facets(item: PublicItem) -> dict[str, object]:
+    return {
+        "beamlines": list(item.beamlines),
+        "techniques": [t.iri for t in item.record.techniques],
+        "technique_names": [t.name for t in item.record.techniques],
+        "type": item.record.kind,
+    }
+
+
+def publish(
+    session: Session, settings: Settings, now: datetime, *, full: bool = False
+) -> PublishRun:
+    """Update published_record in the caller's transaction; returns what changed."""
+    run = PublishRun(at=now, full=full)
+    state = session.get(PublishState, LAST_PUBLISH)
+    only: set[int] | None = None
+    if state is not None and not full:
+        only = changed_investigations(session, state.value, now)
+    view = PublicView(session, settings, now)
+    existing = _existing(session, only)
+    seen: set[str] = set()
+    for item in view.items(only):
+        pid = item.record.doi
+        seen.add(pid)
+        digest = content_hash(item)
+        old = existing.get(pid)
+        if old is not None and old[1] == digest:
+            run.unchanged += 1
+            continue
+        try:
+            mandatory.check(item.record)
+            values = _values(item, digest, now)
+        except MetadataError as exc:
+            run.skipped.append(f"{pid}: {exc}")
+            continue
+        # Core statements, not ORM objects: the public view expunges its session between
+        # chunks to keep memory bounded, which would drop pending ORM objects.
+        if old is None:
+            session.execute(insert(PublishedRecord.__table__).values(pid=pid, **values))
+        else:
+            session.execute(
+                update(PublishedRecord.__table__)
+                .where(PublishedRecord.__table__.c.id == old[0])
+                .values(**values)
+            )
+        run.changed.append(item)
+    gone = [pid for pid in existing if pid not in seen]
+    if gone:
+        run.removed = [
+            p
+            for (p,) in session.execute(
+                select(PublishedRecord.path).where(PublishedRecord.pid.in_(gone))
+            )
+        ]
+        session.execute(delete(PublishedRecord).where(PublishedRecord.pid.in_(gone)))
+    if state is None:
+        session.add(PublishState(key=LAST_PUBLISH, value=now))
+    else:
+        state.value = now
+    session.flush()
+    return run
+
+
+def _existing(session: Session, only: Iterable[int] | None) -> dict[str, tuple[int, str]]:
+    query = select(PublishedRecord.pid, PublishedRecord.id, PublishedRecord.content_hash)
+    if only is not None:
+        ids = list(only)
+        if not ids:
+            return {}
+        query = query.where(PublishedRecord.investigation_id.in_(ids))
+    return {pid: (row_id, digest) for pid, row_id, digest in session.execute(query)}
+
+
+def _values(item: PublicItem, digest: str, now: datetime) -> dict[str, object]:
+    record = item.record
+    return {
+        "kind": record.kind,
+        "status": record.access,
+        "investigation_id": item.investigation_id,
+        "dataset_id": item.dataset_id,
+        "datestamp": now,
+        "content_hash": digest,
+        "path": landing_path(record.doi),
+        "title": record.title,
+        "snippet": _snippet(item),
+        "release_year": item.release_year,
+        "facets": _facets(item),
+        "oai_dc": _fragment(oai_dc.oai_dc_xml(record)),
+        "oai_datacite": _fragment(oai_datacite.oai_datacite_xml(record)),
+        "datacite": _fragment(datacite_xml.datacite_xml(record)),
+    }

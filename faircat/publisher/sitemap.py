@@ -1,0 +1,120 @@
+"""``sitemap.xml`` and ``robots.txt`` of the static site (sitemaps.org protocol 0.9).
+
+A sitemap file holds at most 50,000 URLs and 50 MB uncompressed; a bigger site gets a sitemap
+index at ``sitemap.xml`` pointing at ``sitemaps/sitemap-0001.xml``, ``-0002``... so the URL search
+engines are given never changes as the catalogue grows. Every ``<loc>`` is absolute, percent-encoded
+(RFC 3986) and XML-escaped by lxml; ``<lastmod>`` is a W3C date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from urllib.parse import quote, urlsplit
+
+from lxml import etree
+
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_URLS = 50_000  # per file, by the protocol; also the most sitemaps an index may list
+MAX_BYTES = 50 * 1024 * 1024  # per file, uncompressed, by the protocol
+INDEX_FOLDER = "sitemaps"
+# RFC 3986 path characters kept as they are; "%" too, so already-encoded paths stay as given
+_SAFE = "/%-._~!$&'()*+,;=:@"
+_HEAD = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+_CLOSE = len("</urlset>\n")
+
+
+def _base(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"base URL must be an absolute http(s) URL, not {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def _loc(base: str, path: str) -> str:
+    if "://" in path or path.startswith("//"):
+        raise ValueError(f"sitemap paths are relative to the site, not {path!r}")
+    return base + "/" + quote(path.lstrip("/"), safe=_SAFE)
+
+
+def _lastmod(when: date | None) -> str | None:
+    if when is None:
+        return None
+    return (when.date() if isinstance(when, datetime) else when).isoformat()
+
+
+def _element(tag: str, loc: str, lastmod: str | None) -> bytes:
+    """One ``<url>`` or ``<sitemap>`` line. Built without a namespace and joined as bytes under
+    a root declaring the default namespace (which the children then inherit), so each element's
+    exact size is known before it is added to a file."""
+    item = etree.Element(tag)
+    etree.SubElement(item, "loc").text = loc
+    if lastmod:
+        etree.SubElement(item, "lastmod").text = lastmod
+    return etree.tostring(item, encoding="utf-8") + b"\n"
+
+
+def _chunks(
+    base: str, entries: Iterable[tuple[str, date | None]], max_urls: int
+) -> Iterator[tuple[list[bytes], str | None]]:
+    """Serialized ``<url>`` elements grouped by file, each group within both limits, with the
+    group's latest lastmod (for the index)."""
+    budget = MAX_BYTES - len(_HEAD) - len(f'<urlset xmlns="{NS}">\n') - _CLOSE
+    group: list[bytes] = []
+    size, latest = 0, None
+    for path, when in entries:
+        lastmod = _lastmod(when)
+        raw = _element("url", _loc(base, path), lastmod)
+        if group and (len(group) >= max_urls or size + len(raw) > budget):
+            yield group, latest
+            group, size, latest = [], 0, None
+        group.append(raw)
+        size += len(raw)
+        if lastmod and (latest is None or lastmod > latest):
+            latest = lastmod
+    if group:
+        yield group, latest
+
+
+def _document(root: str, children: list[bytes]) -> bytes:
+    return b"".join(
+        [_HEAD, f'<{root} xmlns="{NS}">\n'.encode(), *children, f"</{root}>\n".encode()]
+    )
+
+
+def sitemaps(
+    base_url: str, entries: Iterable[tuple[str, date | None]], max_urls: int = MAX_URLS
+) -> dict[str, bytes]:
+    """Sitemap files by path relative to the site root: ``{"sitemap.xml": ...}``, or the index
+    and ``sitemaps/sitemap-NNNN.xml`` when there are more than ``max_urls`` entries.
+
+    ``entries`` are (path relative to the site, last modification date or None), in the order
+    wanted in the files; paths are percent-encoded here unless they already are.
+    """
+    if not 1 <= max_urls <= MAX_URLS:
+        raise ValueError(f"max_urls must be between 1 and {MAX_URLS}, not {max_urls}")
+    base = _base(base_url)
+    groups = list(_chunks(base, entries, max_urls))
+    if not groups:
+        raise ValueError("a sitemap needs at least one URL (the home page)")
+    if len(groups) == 1:
+        return {"sitemap.xml": _document("urlset", groups[0][0])}
+    if len(groups) > MAX_URLS:
+        raise ValueError(f"{len(groups)} sitemap files: more than one index can list")
+    files: dict[str, bytes] = {}
+    index: list[bytes] = []
+    for number, (group, latest) in enumerate(groups, start=1):
+        name = f"{INDEX_FOLDER}/sitemap-{number:04d}.xml"
+        files[name] = _document("urlset", group)
+        index.append(_element("sitemap", f"{base}/{name}", latest))
+    return {"sitemap.xml": _document("sitemapindex", index), **files}
+
+
+def robots_txt(base_url: str) -> bytes:
+    """Everything may be crawled; names the sitemap.
+
+    Crawlers read robots.txt only at the root of a host: when the site lives under a path
+    (``https://host/opendata``) the host's own robots.txt must name the sitemap instead.
+    """
+    base = _base(base_url)
+    return f"User-agent: *\nDisallow:\n\nSitemap: {base}/sitemap.xml\n".encode()
