@@ -20,6 +20,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/faircat demo --reset
+	$(BIN)/faircat export --full
 	@echo "Serving the demo catalogue at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/faircat serve --host $(HOST) --port $(PORT)
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from faircat.catalogue.checksum import sha256_file
 from faircat.catalogue.facility import add_instrument
 from faircat.catalogue.ingest import ingest_paths
-from faircat.catalogue.models import Base
 from faircat.catalogue.store import Catalogue
 from faircat.config import load_settings
+from faircat.demo.builder import reset_catalogue
 from faircat.demo.nexusgen import example_spec, write_nexus
 from faircat.demo.pools import BEAMLINES
 
@@ -58,11 +58,7 @@ def fresh_catalogue(url: str | None, instance: Path) -> Catalogue:
     if url:
         overrides["database_url"] = url
     catalogue = Catalogue.open(load_settings(environ={}, overrides=overrides))
-    Base.metadata.drop_all(catalogue.engine)
-    with catalogue.engine.begin() as connection:
-        from sqlalchemy import text
-
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    reset_catalogue(catalogue)
     catalogue.upgrade()
     with catalogue.transaction() as session:
         for beamline in BEAMLINES:

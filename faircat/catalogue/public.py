@@ -488,3 +488,26 @@ def _value(param: Parameter) -> str | float:
     if isinstance(value, datetime):
         return value.isoformat()
     return value if value is not None else ""
+
+
+def public_file(session: Session, doi: str, name: str, now: datetime) -> str | None:
+    """Storage path of file ``name`` of the open dataset ``doi``, or None (never restricted)."""
+    from faircat.catalogue.models.published import PublishedRecord
+
+    row = session.execute(
+        select(PublishedRecord.dataset_id, PublishedRecord.investigation_id).where(
+            PublishedRecord.pid == doi,
+            PublishedRecord.kind == "dataset",
+            PublishedRecord.status == "open",
+        )
+    ).first()
+    if row is None:
+        return None
+    # The published table may lag behind a withdrawal: ask the lifecycle, not the table.
+    investigation = session.get(Investigation, row.investigation_id)
+    if investigation is None or state_at(dates_of(investigation), now) is not LifecycleState.PUBLIC:
+        return None
+    return session.scalar(
+        select(Datafile.location).where(Datafile.dataset_id == row.dataset_id,
+                                        Datafile.name == name)
+    )

@@ -43,8 +43,6 @@ DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 _NAME = re.compile(r"^(?:([A-Za-z_][A-Za-z0-9_.-]*):)?[A-Za-z_][A-Za-z0-9_.-]*$")
 _NO_ATTRS: Mapping[str, str] = MappingProxyType({})
 _INDENTS = tuple("\n" + "  " * depth for depth in range(32))
-# C0 controls XML 1.0 forbids, as UTF-8 bytes; U+FFFE/U+FFFF are EF BF BE / EF BF BF.
-_FORBIDDEN_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
 def escape_text(value: str) -> str:
@@ -72,50 +70,44 @@ def escape_attr(value: str) -> str:
     return value
 
 
-def _check_bytes(document: str) -> bytes:
-    """UTF-8 of ``document`` without the characters XML 1.0 forbids (see the module docstring)."""
-    try:
-        data = document.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate
-        return clean(document).encode("utf-8")
-    if (
-        len(data.translate(None, _FORBIDDEN_BYTES)) != len(data)
-        or b"\xef\xbf\xbe" in data
-        or b"\xef\xbf\xbf" in data
-    ):
-        return clean(document).encode("utf-8")
-    return data
+def _clean_text(value: str) -> str:
+    return escape_text(clean(value))
+
+
+def _clean_attr(value: str) -> str:
+    return escape_attr(clean(value))
 
 
 class Dialect:
     """The namespaces declared on a document's root, and the names checked against them.
 
     ``namespaces`` maps prefix (``None``: the default namespace) to URI, in declaration order.
-    Create one per output format at import time; it caches checked names.
+    Create one per output format at import time; it caches checked names (and the indented
+    start-tag text per depth), so a name is checked once per process.
     """
 
-    __slots__ = ("_attrs", "_close", "_declarations", "_open", "_prefixes")
+    __slots__ = ("_attrs", "_close", "_declarations", "_heads", "_prefixes")
 
     def __init__(self, namespaces: Mapping[str | None, str]) -> None:
         self._prefixes = {"xml"}
-        parts = []
         bound = [uri for prefix, uri in namespaces.items() if prefix is not None]
         if len(set(bound)) != len(bound):
             # Two prefixes for one namespace would let a:x and b:x be the same attribute.
             raise ValueError("one namespace bound to two prefixes")
+        parts = []
         for prefix, uri in namespaces.items():
             if prefix is None:
-                parts.append(f' xmlns="{escape_attr(uri)}"')
+                parts.append(' xmlns="' + _clean_attr(uri) + '"')
             else:
-                self._check(prefix)
-                if ":" in prefix or prefix.lower().startswith("xml"):
+                if _NAME.match(prefix) is None or ":" in prefix or prefix[:3].lower() == "xml":
                     raise ValueError(f"reserved or invalid namespace prefix {prefix!r}")
                 self._prefixes.add(prefix)
-                parts.append(f' xmlns:{prefix}="{escape_attr(uri)}"')
+                parts.append(" xmlns:" + prefix + '="' + _clean_attr(uri) + '"')
         self._declarations = "".join(parts)
-        self._open: dict[str, str] = {}
         self._close: dict[str, str] = {}
         self._attrs: dict[str, str] = {}
+        # Per depth: tag -> (indent + "<tag", indent + "<tag>").
+        self._heads: list[dict[str, tuple[str, str]]] = []
 
     def _check(self, name: str) -> str:
         match = _NAME.match(name) if isinstance(name, str) else None
@@ -126,21 +118,24 @@ class Dialect:
             raise ValueError(f"undeclared namespace prefix in {name!r}")
         return name
 
-    def open_tag(self, tag: str) -> str:
-        """``<tag`` for a checked element name."""
-        text = self._open.get(tag)
-        if text is None:
-            text = self._open[tag] = "<" + self._check(tag)
-            self._close[tag] = "</" + tag + ">"
-        return text
+    def _heads_at(self, depth: int) -> dict[str, tuple[str, str]]:
+        heads = self._heads
+        while len(heads) <= depth:
+            heads.append({})
+        return heads[depth]
 
-    def attr(self, name: str) -> str:
+    def _head(self, depth: int, tag: str) -> tuple[str, str]:
+        """(indent + ``<tag``, indent + ``<tag>``) for a checked element name."""
+        head = "\n" * (depth > 0) + "  " * depth + "<" + self._check(tag)
+        self._close[tag] = "</" + tag + ">"
+        result = self._heads_at(depth)[tag] = (head, head + ">")
+        return result
+
+    def _attr(self, name: str) -> str:
         """`` name="`` for a checked attribute name."""
-        text = self._attrs.get(name)
-        if text is None:
-            if name == "xmlns" or name.startswith("xmlns:"):
-                raise ValueError("namespace declarations come from the Dialect, not attributes")
-            text = self._attrs[name] = " " + self._check(name) + '="'
+        if not isinstance(name, str) or name == "xmlns" or name.startswith("xmlns:"):
+            raise ValueError(f"not an attribute name: {name!r} (declarations come from Dialect)")
+        text = self._attrs[name] = " " + self._check(name) + '="'
         return text
 
     def writer(
@@ -153,38 +148,36 @@ class Dialect:
 class XmlWriter:
     """Writes one document; use :meth:`start`/:meth:`leaf`/:meth:`end`, then :meth:`finish`."""
 
-    __slots__ = ("_attrs", "_close", "_dialect", "_open", "_out", "_stack")
+    __slots__ = ("_attrs", "_close", "_dialect", "_heads", "_out", "_stack")
 
     def __init__(
         self, dialect: Dialect, root: str, attrs: Mapping[str, str], declaration: bool
     ) -> None:
         self._dialect = dialect
-        self._open = dialect._open
         self._close = dialect._close
         self._attrs = dialect._attrs
-        out = self._out = [DECLARATION] if declaration else []
-        out.append(dialect.open_tag(root))
-        out.append(dialect._declarations)
-        self._write_attrs(attrs)
-        out.append(">")
+        self._out = [DECLARATION] if declaration else []
         self._stack = [root]
+        head = dialect._heads_at(0).get(root) or dialect._head(0, root)
+        self._out += (head[0], dialect._declarations)
+        if attrs:
+            self._write_attrs(attrs)
+        self._out.append(">")
+        self._heads = dialect._heads_at(1)
 
     def _write_attrs(self, attrs: Mapping[str, str]) -> None:
         out = self._out
         names = self._attrs
         for name, value in attrs.items():
-            prefix = names.get(name) or self._dialect.attr(name)
             if (
-                "&" in value
+                not value.isprintable()
+                or "&" in value
                 or "<" in value
                 or ">" in value
                 or '"' in value
-                or not value.isprintable()
             ):
-                value = escape_attr(value)
-            out.append(prefix)
-            out.append(value)
-            out.append('"')
+                value = _clean_attr(value)
+            out += (names.get(name) or self._dialect._attr(name), value, '"')
 
     def start(
         self, tag: str, attrs: Mapping[str, str] = _NO_ATTRS, *, xmlns: str | None = None
@@ -192,31 +185,26 @@ class XmlWriter:
         """Open ``<tag>``; ``xmlns`` resets the default namespace for this element's subtree."""
         stack = self._stack
         out = self._out
-        depth = len(stack)
-        out.append(_INDENTS[depth] if depth < 32 else "\n" + "  " * depth)
-        out.append(self._open.get(tag) or self._dialect.open_tag(tag))
+        out.append((self._heads.get(tag) or self._dialect._head(len(stack), tag))[0])
         if xmlns is not None:
-            out.append(' xmlns="')
-            out.append(escape_attr(xmlns))
-            out.append('"')
+            out += (' xmlns="', _clean_attr(xmlns), '"')
         if attrs:
             self._write_attrs(attrs)
         out.append(">")
         stack.append(tag)
+        self._heads = self._dialect._heads_at(len(stack))
 
     def leaf(self, tag: str, text: str, attrs: Mapping[str, str] = _NO_ATTRS) -> None:
         """``<tag attrs>text</tag>`` (``<tag></tag>`` for empty text)."""
-        out = self._out
-        depth = len(self._stack)
-        out.append(_INDENTS[depth] if depth < 32 else "\n" + "  " * depth)
-        out.append(self._open.get(tag) or self._dialect.open_tag(tag))
+        head = self._heads.get(tag) or self._dialect._head(len(self._stack), tag)
+        if not text.isprintable() or "&" in text or "<" in text or ">" in text:
+            text = _clean_text(text)
         if attrs:
+            self._out.append(head[0])
             self._write_attrs(attrs)
-        out.append(">")
-        if "&" in text or "<" in text or ">" in text or "\r" in text:
-            text = escape_text(text)
-        out.append(text)
-        out.append(self._close[tag])
+            self._out += (">", text, self._close[tag])
+        else:
+            self._out += (head[1], text, self._close[tag])
 
     def end(self, tag: str | None = None) -> None:
         """Close the innermost open element (``tag``, when given, must be its name)."""
@@ -226,15 +214,15 @@ class XmlWriter:
         name = stack.pop()
         if tag is not None and tag != name:
             raise ValueError(f"end({tag!r}) but <{name}> is open")
+        depth = len(stack)
+        self._heads = self._dialect._heads_at(depth)
         out = self._out
         if out[-1] == ">":
-            # Only start() ends with a bare ">" (values are escaped, leaves end with their end
-            # tag): no child since start(), an empty element, written <tag/> like lxml.
+            # Only start() leaves a bare ">" last (values are escaped; a leaf ends with its end
+            # tag): nothing was written inside, an empty element, written <tag/> like lxml.
             out[-1] = "/>"
-            return
-        depth = len(stack)
-        out.append(_INDENTS[depth] if depth < 32 else "\n" + "  " * depth)
-        out.append(self._close[name])
+        else:
+            out += (_INDENTS[depth] if depth < 32 else "\n" + "  " * depth, self._close[name])
 
     def finish(self) -> bytes:
         """Close the root and return the UTF-8 document (ending with a newline, like lxml)."""
@@ -242,6 +230,11 @@ class XmlWriter:
         if len(stack) != 1:
             raise ValueError(f"unclosed elements: {stack[1:]}")
         out = self._out
-        out.append("\n" + self._close[stack.pop()] + "\n")
-        self._stack = []
-        return _check_bytes("".join(out))
+        if out[-1] == ">":
+            out[-1] = "/>\n"
+        else:
+            out.append("\n" + self._close[stack[0]] + "\n")
+        stack.pop()
+        document = "".join(out)
+        self._out = []
+        return document.encode("utf-8")

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from faircat.catalogue.accounts import NewUser, add_user, username_base
 from faircat.catalogue.facility import add_instrument
 from faircat.catalogue.investigations import NewInvestigation, create_investigation
 from faircat.catalogue.lifecycle import dates_of, state_at
-from faircat.catalogue.models import Base, Investigation, User
+from faircat.catalogue.models import Investigation, User
 from faircat.catalogue.models.facility import instrument_scientist
 from faircat.catalogue.store import Catalogue
 from faircat.catalogue.vocab import MemberRole, Role
@@ -58,10 +58,16 @@ class DemoSummary:
 
 
 def reset_catalogue(catalogue: Catalogue) -> None:
-    """Drop every table (the demo's --reset); the caller migrates again."""
-    Base.metadata.drop_all(catalogue.engine)
-    with catalogue.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    """Drop every table (the demo's --reset); the caller migrates again.
+
+    Reflects what the database holds instead of trusting the models, so tables of a newer or
+    older schema are dropped too.
+    """
+    from sqlalchemy import MetaData
+
+    existing = MetaData()
+    existing.reflect(catalogue.engine)
+    existing.drop_all(catalogue.engine)
 
 
 def _count_investigations(catalogue: Catalogue) -> int:

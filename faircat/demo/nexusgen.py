@@ -377,6 +377,7 @@ _WRITERS: dict[str, Callable[[h5py.Group, NexusSpec, np.random.Generator], None]
 def write_nexus(path: str | PathLike[str], spec: NexusSpec) -> Path:
     """Write one NeXus file for ``spec``; returns its path."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     s = spec.string_style
     rng = np.random.default_rng(_seed(spec))
     fid = h5py.h5f.create(os.fsencode(path), h5py.h5f.ACC_TRUNC, _untimed(h5py.h5p.FILE_CREATE))

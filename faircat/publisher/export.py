@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +32,7 @@ from faircat.publisher.pages import Site
 from faircat.publisher.plan import CitationCache, landing_files
 from faircat.publisher.previews import Previews
 from faircat.publisher.publish import content_hash, landing_path, publish
-from faircat.publisher.writer import MANIFEST, SiteWriter, swap_into_place
+from faircat.publisher.writer import MANIFEST, ExportError, SiteWriter, swap_into_place
 
 
 @dataclass
@@ -78,6 +80,33 @@ def export_site(
     settings = catalogue.settings
     now = now or datetime.now(UTC)
     out = (out or settings.site_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _export_lock(out):
+        return _export(catalogue, out, full, now, on_page, started)
+
+
+@contextmanager
+def _export_lock(out: Path) -> Iterator[None]:
+    """One export at a time per site; scratch trees of killed exports are cleared under it."""
+    with open(out.parent / f".{out.name}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(f"another export of {out} is running") from None
+        for stale in out.parent.glob(f".{out.name}.build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _export(
+    catalogue: Catalogue,
+    out: Path,
+    full: bool,
+    now: datetime,
+    on_page: Callable[[int, int], None] | None,
+    started: float,
+) -> ExportReport:
+    settings = catalogue.settings
     fresh = full or not (out / MANIFEST).is_file()
     report = ExportReport(out=out, full=fresh)
 
@@ -85,7 +114,6 @@ def export_site(
         run = publish(session, settings, now, full=full)
     report.published, report.skipped = len(run.changed), list(run.skipped)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.build-")) if fresh else out
     writer = SiteWriter(root, fresh=fresh)
     cites = CitationCache(settings.instance_path / "cache" / "citations.sqlite")
@@ -109,8 +137,11 @@ def export_site(
             view = PublicView(session, settings, now)
             total = sum(1 for _, path, digest, _ in rows if manifest.get(path) != digest)
             for item in view.items(stale):
+                path, digest = _path(item), content_hash(item)
+                if manifest.get(path) == digest:
+                    continue  # a sibling of a changed record: its own page is current
                 _write_page(writer, item, site, cites, previews)
-                manifest[_path(item)] = content_hash(item)
+                manifest[path] = digest
                 report.written += 1
                 if on_page:
                     on_page(report.written, total)

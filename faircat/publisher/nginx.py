@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from urllib.parse import unquote
 
 from faircat.crosswalks import registry
@@ -101,7 +102,7 @@ def media_type(file_name: str, types: dict[str, str] | None = None) -> str:
 # "," and ";" stay: inside <...> they are part of the URI (RFC 8288), and the <link> elements
 # and linkset.json carry them raw too. nginx decodes %24 back to "$" when serving a file.
 _HREF_ESCAPES = str.maketrans(
-    {c: f"%{ord(c):02X}" for c in '$"\\<>{}| ' + "".join(map(chr, range(32))) + "\x7f"}
+    {c: f"%{ord(c):02X}" for c in '$"\\<>^`{}| ' + "".join(map(chr, range(32))) + "\x7f"}
 )
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#&^_.+-]*$")  # no $: it would start a variable
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#&^_.+-]*$")
@@ -115,18 +116,27 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_UNSAFE = re.compile(r'[^!#%&-;=?-\[\]_a-z~]')  # printable ASCII but $ " \\ < > ^ ` { | }
+
+
 def _href(href: str) -> str:
+    if not _UNSAFE.search(href):  # the common case: a URL already percent-encoded by urls.py
+        return href
     if not href.isascii():
         href = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode()) for c in href)
     return href.translate(_HREF_ESCAPES)
 
 
-def _rel(rel: str) -> str:
-    if _TOKEN.match(rel):
-        return rel
-    if "://" in rel:  # an extension relation type is a URI
-        return _href(rel)
-    raise ValueError(f"bad link relation {rel!r}")
+@lru_cache(maxsize=256)
+def _params(rel: str, media: str) -> str:
+    """``>; rel=\\"...\\"; type=\\"...\\"`` after an href: validated once per (rel, type)."""
+    if not _TOKEN.match(rel):
+        if "://" not in rel:  # an extension relation type is a URI
+            raise ValueError(f"bad link relation {rel!r}")
+        rel = _href(rel)
+    if media and not _MEDIA_TYPE.match(media):
+        raise ValueError(f"bad media type {media!r}")
+    return f'>; rel=\\"{rel}\\"; type=\\"{media}\\"' if media else f'>; rel=\\"{rel}\\"'
 
 
 def link_header(links: Iterable[tuple[str, str, str]]) -> str:
@@ -136,17 +146,12 @@ def link_header(links: Iterable[tuple[str, str, str]]) -> str:
     files would make a header clients refuse; the linkset (linked here) lists them all.
     """
     links = list(links)
-    if sum(rel == "item" for rel, _, _ in links) > MAX_ITEM_LINKS:
+    if len(links) > MAX_ITEM_LINKS and sum(rel == "item" for rel, _, _ in links) > MAX_ITEM_LINKS:
         links = [link for link in links if link[0] != "item"]
-    parts = []
-    for rel, href, media in links:
-        part = f'<{_href(href)}>; rel=\\"{_rel(rel)}\\"'
-        if media:
-            if not _MEDIA_TYPE.match(media):
-                raise ValueError(f"bad media type {media!r} for {href}")
-            part += f'; type=\\"{media}\\"'
-        parts.append(part)
-    return ", ".join(parts)
+    hrefs = [href for _, href, _ in links]
+    if _UNSAFE.search("".join(hrefs)):  # one scan of all hrefs: almost always clean
+        hrefs = [_href(href) for href in hrefs]
+    return ", ".join([f"<{h}{_params(r, m)}" for h, (r, _, m) in zip(hrefs, links, strict=True)])
 
 
 def nginx_uri(page_path: str) -> str | None:
@@ -154,9 +159,10 @@ def nginx_uri(page_path: str) -> str | None:
     slashes; None when nginx would resolve a "." or ".." segment away (no location can match)."""
     if "://" in page_path:
         raise ValueError(f"page paths are relative to the site root, not {page_path!r}")
-    uri = "/" + unquote(page_path, errors="strict").lstrip("/")
-    uri = re.sub("/{2,}", "/", uri)
-    if any(segment in (".", "..") for segment in uri.split("/")):
+    uri = "/" + (unquote(page_path, errors="strict") if "%" in page_path else page_path).lstrip("/")
+    if "//" in uri:
+        uri = re.sub("/{2,}", "/", uri)
+    if "/." in uri and any(segment in (".", "..") for segment in uri.split("/")):
         return None
     return uri
 

@@ -151,12 +151,14 @@ def _load(path: Path, plot: NexusPlot) -> _Plot:
         if signal.ndim == 0 or signal.size == 0:
             raise PreviewError(path, f"signal {where} is empty or a scalar {signal.shape}")
         title = _text_attr(group, "title") or _text_attr(signal, "long_name") or plot.signal
+        index: tuple[int, ...] = ()
         if signal.ndim > 2:  # an image stack: the first frame only, never the whole stack
-            frames = math.prod(signal.shape[:-2])
-            title = f"{title} (frame 1 of {frames})"
-            data = _read(signal, (0,) * (signal.ndim - 2))
-        else:
-            data = _read(signal)
+            title = f"{title} (frame 1 of {math.prod(signal.shape[:-2])})"
+            index = (0,) * (signal.ndim - 2)
+        try:
+            data = _read(signal, index)
+        except (OSError, ValueError) as exc:  # a corrupt chunk, a filter not installed
+            raise PreviewError(path, f"cannot read {where} ({str(exc).splitlines()[0]})") from None
         if not np.any(np.isfinite(data)):
             raise PreviewError(path, f"signal {where} has no finite values")
         result = _Plot(title, data, _label(signal, plot.signal))

@@ -45,7 +45,8 @@ def content_hash(item: PublicItem) -> str:
 
 
 def landing_path(doi: str) -> str:
-    return f"/doi/{doi_path(doi)}/"
+    """``/doi/<prefix>/<suffix>/``: the landing page path, relative to the site root."""
+    return "/" + doi_path(doi)
 
 
 def _fragment(data: bytes) -> str:

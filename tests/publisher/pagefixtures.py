@@ -124,7 +124,8 @@ def embargoed_experiment() -> LandingPage:
 
 
 def withdrawn_dataset() -> LandingPage:
-    return landing(cases.withdrawn())
+    # Own DOIs for the variants of one case, so every sample page has a path of its own.
+    return landing(replace(cases.withdrawn(), doi="10.5072/alba.ds.1001-w"))
 
 
 def selection() -> LandingPage:
@@ -140,7 +141,8 @@ def many_creators() -> LandingPage:
 
 
 def nasty_title() -> LandingPage:
-    return landing(replace(cases.full(), title=NASTY_TITLE, keywords=(NASTY_TITLE,)))
+    record = replace(cases.full(), doi="10.5072/alba.ds.nasty", title=NASTY_TITLE)
+    return landing(replace(record, keywords=(NASTY_TITLE,)))
 
 
 def hostile() -> LandingPage:
@@ -152,7 +154,7 @@ LANDINGS = {
     "embargoed": embargoed_experiment,
     "withdrawn": withdrawn_dataset,
     "selection": selection,
-    "public": lambda: landing(cases.public()),
+    "public": lambda: landing(replace(cases.public(), doi="10.5072/alba.exp.2023-0043")),
     "processed": lambda: landing(cases.processed()),
     "minimal": lambda: landing(cases.minimal()),
     "unicode": unicode_dataset,
@@ -282,7 +284,11 @@ def write_site(root: Path) -> dict[str, str]:
 
     from faircat.publisher import render
 
+    written: set[str] = set()
+
     def put(path: str, data: bytes) -> None:
+        assert path not in written, f"two sample pages at {path}"
+        written.add(path)
         target = root / unquote(path).lstrip("/")
         if path.endswith("/"):
             target = target / "index.html"

@@ -20,7 +20,7 @@ def test_home_lists_public_experiments_only(catalogue):
                         members=(("pi", MemberRole.PI),))
     client = create_app(catalogue.settings).test_client()
     assert client.get("/healthz").json == {"status": "ok"}
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/portal/").get_data(as_text=True)
     assert "Public lysozyme structure" in page
     assert SENTINEL not in page
     assert "1 public experiments" in page

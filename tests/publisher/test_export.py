@@ -1,0 +1,212 @@
+"""The static export end to end, on both databases: no leak, incremental, atomic."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from faircat.catalogue.ingest import ingest_paths
+from faircat.catalogue.models import (
+    DataPublication,
+    Investigation,
+    LogbookEvent,
+    Parameter,
+    ParameterType,
+    User,
+)
+from faircat.catalogue.vocab import (
+    DoiState,
+    EventCategory,
+    EventType,
+    MemberRole,
+    PublicationKind,
+    ValueType,
+)
+from faircat.demo.nexusgen import UserSpec, example_spec, write_nexus
+from faircat.publisher.export import export_site
+from faircat.publisher.writer import MANIFEST
+from tests.catalogue import factories as f
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+SENTINEL = "ZQXJSENTINEL"  # never a substring of anything real
+
+
+def s(what: str) -> str:
+    return f"{SENTINEL}-{what}"
+
+
+def _files(catalogue, tmp_path: Path, proposal: str, start: datetime, n: int,
+           title: str, folder: str) -> list[Path]:
+    paths = []
+    for scan in range(1, n + 1):
+        spec = example_spec(
+            "mx", scan, proposal=proposal, visit=1, title=title,
+            start=start + timedelta(hours=scan), end=start + timedelta(hours=scan, minutes=5),
+            users=(UserSpec("Ada Lovelace", "principal_investigator", "Uni",
+                            "0000-0002-1825-0097", f"{s('email')}@example.org"),),
+        )
+        paths.append(write_nexus(tmp_path / folder / f"{proposal}_{scan}.nxs", spec))
+    report = ingest_paths(catalogue.engine, paths, readers=0)
+    assert report.ok, report.errors
+    return paths
+
+
+@pytest.fixture
+def world(catalogue, tmp_path):
+    """Experiments in every state, with sentinels planted in everything restricted."""
+    with catalogue.transaction() as session:
+        f.instrument(session, "XALOC", "mx")
+        f.user(session, "pi", email=f"{s('member-email')}@example.org")
+    public_start = NOW - timedelta(days=4 * 365)
+    # public: data under a folder whose name must never appear (storage paths are restricted)
+    _files(catalogue, tmp_path, "PUB", public_start, 2, "Open lysozyme scan", s("path"))
+    _files(catalogue, tmp_path, "EMB", NOW - timedelta(days=200), 2, s("embargoed-dataset"), "e")
+    _files(catalogue, tmp_path, "REG", NOW - timedelta(days=300), 1, s("registered-dataset"), "r")
+    _files(catalogue, tmp_path, "RUN", NOW - timedelta(hours=5), 1, s("running-dataset"), "a")
+    with catalogue.transaction() as session:
+        invs = {i.proposal: i for i in session.scalars(select(Investigation))}
+        invs["PUB"].title, invs["PUB"].summary = "Open experiment on lysozyme", "A public summary."
+        invs["EMB"].title, invs["EMB"].summary = s("embargoed-title"), s("embargoed-summary")
+        invs["REG"].title, invs["REG"].summary = "Registered but embargoed", s("registered-summary")
+        invs["RUN"].title = s("running-title")
+        session.add(DataPublication(
+            kind=PublicationKind.INVESTIGATION, investigation_id=invs["REG"].id,
+            doi="10.80100/tls.reg-1", title=invs["REG"].title, licence="CC-BY-4.0",
+            doi_state=DoiState.REGISTERED))
+        invs["REG"].doi = "10.80100/tls.reg-1"
+        pi = session.scalar(select(User).where(User.username == "pi"))
+        f_inv = invs["PUB"]
+        from faircat.catalogue.investigations import add_member
+
+        add_member(session, f_inv, pi, MemberRole.CO_PROPOSER)
+        session.add(LogbookEvent(investigation_id=f_inv.id, type=EventType.ANNOTATION,
+                                 category=EventCategory.COMMENT, content=s("logbook")))
+        secret = ParameterType(name=s("restricted-parameter"), unit="", public=False,
+                               value_type=ValueType.STRING)
+        dataset_id = f_inv.datasets[0].id
+        session.add(Parameter(type=secret, dataset_id=dataset_id, string_value=s("value")))
+    return catalogue
+
+
+def all_text(root: Path) -> str:
+    chunks = []
+    for path in root.rglob("*"):
+        chunks.append(str(path.relative_to(root)))
+        if path.is_symlink():
+            chunks.append(os.readlink(path))
+        elif path.is_file():
+            chunks.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(chunks)
+
+
+def test_nothing_restricted_reaches_the_site(world, tmp_path):
+    out = tmp_path / "site"
+    report = export_site(world, out=out, now=NOW)
+    assert report.records > 0 and not report.skipped
+    text = all_text(out)
+    assert SENTINEL not in text, text[max(0, text.find(SENTINEL) - 300):text.find(SENTINEL) + 80]
+    # and what is public is there
+    assert "Open experiment on lysozyme" in text and "A public summary." in text
+    assert "Registered but embargoed" in text  # the metadata-only page of a registered DOI
+    reg = out / "doi" / "10.80100" / "tls.reg-1" / "index.html"
+    assert reg.is_file()
+    page = reg.read_text()
+    assert "embargo" in page.lower() and ".nxs" not in page
+
+
+def test_published_records_table_holds_nothing_restricted(world, tmp_path):
+    from faircat.catalogue.models.published import PublishedRecord
+
+    export_site(world, out=tmp_path / "site", now=NOW)
+    with world.transaction() as session:
+        rows = session.scalars(select(PublishedRecord)).all()
+        dump = "\n".join(
+            f"{r.pid} {r.title} {r.snippet} {r.facets} {r.oai_dc} {r.oai_datacite} {r.datacite}"
+            for r in rows)
+    assert rows and SENTINEL not in dump
+    assert {r.status for r in rows} == {"open", "embargoed"}
+
+
+def _inodes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_ino
+            for p in (root / "doi").rglob("index.html")}
+
+
+def test_incremental_export_rewrites_only_what_changed(world, tmp_path):
+    out = tmp_path / "site"
+    first = export_site(world, out=out, now=NOW)
+    assert first.full and first.written == first.records
+    before = _inodes(out)
+    again = export_site(world, out=out, now=NOW)
+    assert not again.full and again.written == 0 and _inodes(out) == before
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.datasets[1].title = "A corrected title"
+        inv.datasets[1].updated_at = NOW + timedelta(minutes=1)
+    third = export_site(world, out=out, now=NOW + timedelta(minutes=2))
+    # the dataset's page and its experiment's page (which lists the dataset title) changed
+    assert third.written == 2
+    after = _inodes(out)
+    changed = {p for p in before if before[p] != after.get(p)}
+    assert len(changed) == 2
+    assert "A corrected title" in all_text(out)
+
+
+def test_release_moves_a_record_into_the_site(world, tmp_path):
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "EMB"))
+        inv.title, inv.summary = "Now released", "Released summary"
+        release = inv.release_date
+    report = export_site(world, out=out, now=release + timedelta(seconds=1))
+    assert report.written >= 3  # experiment + its two datasets
+    assert "Now released" in all_text(out)
+
+
+def _complete(out: Path) -> None:
+    """Every page named in the manifest is whole: index.html plus its metadata files."""
+    import json
+
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest
+    for path in manifest:
+        folder = out / path.strip("/")
+        assert (folder / "index.html").is_file(), path
+        html = (folder / "index.html").read_text()
+        assert html.rstrip().endswith("</html>"), path
+        for name in ("datacite.xml", "linkset.json", "citation.bib"):
+            assert (folder / name).is_file(), (path, name)
+    assert (out / "index.html").is_file() and (out / "sitemap.xml").is_file()
+
+
+@pytest.mark.slow
+def test_kill_9_during_export_leaves_a_complete_site(world, tmp_path):
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    _complete(out)
+    env = {**os.environ, "FAIRCAT_DATABASE_URL": world.settings.database_url,
+           "FAIRCAT_INSTANCE_PATH": str(world.settings.instance_path),
+           "FAIRCAT_SITE_DIR": str(out), "FAIRCAT_CONFIG": "",
+           "FAIRCAT_FACILITY_BASE_URL": world.settings.facility_base_url}
+    command = [sys.executable, "-m", "faircat.cli", "export", "--full", "--no-progress",
+               "--now", NOW.isoformat()]
+    for delay in (0.2, 0.6, 1.0, 1.5, 2.2):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _complete(out)
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    _complete(out)
+    # the last run cleared the scratch trees the killed ones left beside the site
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".site.build-")]
