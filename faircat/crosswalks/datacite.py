@@ -1,6 +1,8 @@
 """DataCite 4.5 JSON: the attributes of a DataCite REST API ``dois`` resource.
 
-One small function per DataCite property. The dict is also the source of the XML
+One small function per DataCite property; :func:`to_datacite` inlines the cheap ones and takes
+the shared :class:`.prepared.Prepared` values (cleaned names, landing URL) when a combined render
+(:func:`.registry.render_core`) passes them. The dict is also the source of the XML
 (:mod:`.datacite_xml`), so both always say the same thing. Values that would break the schema
 (an unknown relation type, an empty name) are mapped to a valid value or left out, never emitted.
 """
@@ -19,15 +21,14 @@ from .identifiers import (
     ROR_URL,
     bare_doi,
     funder_identifier_type,
-    orcid_uri,
     panet_code,
     pid_type,
     ror_uri,
 )
+from .prepared import AgentText, Prepared, agent_text, prepare
 from .rights import COAR_URL, SPDX_URL, access_right, licence
-from .urls import landing_url
 from .view import Agent, Organization, Record, RecordRef
-from .xmltext import clean, one_line
+from .xmltext import one_line
 
 SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
 XML_SCHEMA_VERSION = "4.5"
@@ -66,40 +67,43 @@ def affiliation(org: Organization | None) -> list[dict[str, str]]:
 
 def agent(who: Agent) -> dict[str, Any] | None:
     """A creator or contributor; None when it has no usable name."""
-    if isinstance(who, Organization):
-        name = one_line(who.name)
-        if not name:
-            return None
-        item: dict[str, Any] = {"name": name, "nameType": "Organizational"}
-        ror = ror_uri(who.ror)
-        if ror:
-            item["nameIdentifiers"] = [
-                {"nameIdentifier": ror, "nameIdentifierScheme": "ROR", "schemeUri": ROR_URL}
-            ]
-        return item
-    name = one_line(who.display_name)
+    return agent_item(agent_text(who))
+
+
+_ROR_SCHEME = {"nameIdentifierScheme": "ROR", "schemeUri": ROR_URL}
+_ORCID_SCHEME = {"nameIdentifierScheme": "ORCID", "schemeUri": ORCID_URL}
+
+
+def agent_item(text: AgentText) -> dict[str, Any] | None:
+    """:func:`agent` for cleaned text (:meth:`.prepared.Prepared.agent`)."""
+    name = text.name
     if not name:
         return None
+    if text.organization:
+        item: dict[str, Any] = {"name": name, "nameType": "Organizational"}
+        if text.ror:
+            item["nameIdentifiers"] = [{"nameIdentifier": text.ror, **_ROR_SCHEME}]
+        return item
     item = {"name": name, "nameType": "Personal"}
-    given, family = one_line(who.given_name), one_line(who.family_name)
-    if given:
-        item["givenName"] = given
-    if family:
-        item["familyName"] = family
-    orcid = orcid_uri(who.orcid)
-    if orcid:
-        item["nameIdentifiers"] = [
-            {"nameIdentifier": orcid, "nameIdentifierScheme": "ORCID", "schemeUri": ORCID_URL}
-        ]
-    affiliations = affiliation(who.affiliation)
-    if affiliations:
-        item["affiliation"] = affiliations
+    if text.given:
+        item["givenName"] = text.given
+    if text.family:
+        item["familyName"] = text.family
+    if text.orcid:
+        item["nameIdentifiers"] = [{"nameIdentifier": text.orcid, **_ORCID_SCHEME}]
+    if text.affiliation:
+        aff = {"name": text.affiliation}
+        if text.affiliation_ror:
+            aff["affiliationIdentifier"] = text.affiliation_ror
+            aff["affiliationIdentifierScheme"] = "ROR"
+            aff["schemeUri"] = ROR_URL
+        item["affiliation"] = [aff]
     return item
 
 
-def creators(record: Record) -> list[dict[str, Any]]:
-    mandatory.check_creators(record)
-    return [item for who in record.creators if (item := agent(who)) is not None]
+def creators(record: Record, prepared: Prepared | None = None) -> list[dict[str, Any]]:
+    p = prepare(record, prepared)
+    return [item for who in record.creators if (item := agent_item(p.agent(who))) is not None]
 
 
 def hosting_institution(record: Record) -> dict[str, Any]:
@@ -108,15 +112,22 @@ def hosting_institution(record: Record) -> dict[str, Any]:
     return {**item, "contributorType": "HostingInstitution"}
 
 
-def contributors(record: Record) -> list[dict[str, Any]]:
+def contributors(record: Record, prepared: Prepared | None = None) -> list[dict[str, Any]]:
+    p = prepare(record, prepared)
     result = []
     for contributor in record.contributors:
-        item = agent(contributor.agent)
+        item = agent_item(p.agent(contributor.agent))
         if item is not None:
             kind = contributor.contributor_type
             item["contributorType"] = kind if kind in CONTRIBUTOR_TYPES else "Other"
             result.append(item)
-    result.append(hosting_institution(record))
+    # The hosting institution: the facility, whose name the mandatory check made non-empty.
+    hosting: dict[str, Any] = {"name": p.publisher, "nameType": "Organizational"}
+    ror = ror_uri(record.facility.ror)
+    if ror:
+        hosting["nameIdentifiers"] = [{"nameIdentifier": ror, **_ROR_SCHEME}]
+    hosting["contributorType"] = "HostingInstitution"
+    result.append(hosting)
     return result
 
 
@@ -294,12 +305,12 @@ def technical_info(record: Record) -> str:
     return " ".join(parts)
 
 
-def descriptions(record: Record) -> list[dict[str, str]]:
+def descriptions(record: Record, prepared: Prepared | None = None) -> list[dict[str, str]]:
+    p = prepare(record, prepared)
     result = []
-    abstract = clean(record.description).strip()
-    if abstract:
-        result.append({"description": abstract, "descriptionType": "Abstract"})
-    info = technical_info(record)
+    if p.abstract:
+        result.append({"description": p.abstract, "descriptionType": "Abstract"})
+    info = p.technical_info()
     if info:
         result.append({"description": info, "descriptionType": "TechnicalInfo"})
     if record.access == "withdrawn":
@@ -338,6 +349,8 @@ def language(record: Record) -> str:
 
 def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
     """Drop repeated entries: the JSON schema wants unique items."""
+    if len(items) < 2:
+        return items
     seen = set()
     result = []
     for item in items:
@@ -348,29 +361,35 @@ def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return result
 
 
-def to_datacite(record: Record) -> dict[str, Any]:
+def to_datacite(record: Record, prepared: Prepared | None = None) -> dict[str, Any]:
     """The DataCite 4.5 JSON attributes of ``record`` (raises MetadataError when incomplete)."""
-    mandatory.check(record)
+    p = prepare(record, prepared)
+    publisher_item = {"name": p.publisher}
+    ror = ror_uri(record.facility.ror)
+    if ror:
+        publisher_item["publisherIdentifier"] = ror
+        publisher_item["publisherIdentifierScheme"] = "ROR"
+        publisher_item["schemeUri"] = ROR_URL
     data: dict[str, Any] = {
-        "doi": mandatory.doi(record),
-        "url": landing_url(record),
+        "doi": p.doi,
+        "url": p.landing,
         "types": types(record),
-        "creators": creators(record),
-        "titles": titles(record),
-        "publisher": publisher(record),
-        "publicationYear": str(mandatory.publication_year(record)),
+        "creators": creators(record, p),
+        "titles": [{"title": p.title}],
+        "publisher": publisher_item,
+        "publicationYear": str(p.year),
         "subjects": subjects(record),
-        "contributors": contributors(record),
+        "contributors": contributors(record, p),
         "dates": dates(record),
         "language": language(record),
         "alternateIdentifiers": alternate_identifiers(record),
         "relatedIdentifiers": related_identifiers(record),
         "sizes": sizes(record),
-        "formats": formats(record),
+        "formats": formats(record) if record.formats else [],
         "version": one_line(record.version),
         "rightsList": rights_list(record),
-        "descriptions": descriptions(record),
-        "fundingReferences": funding_references(record),
+        "descriptions": descriptions(record, p),
+        "fundingReferences": funding_references(record) if record.fundings else [],
         "schemaVersion": SCHEMA_VERSION,
     }
     return {key: value for key, value in data.items() if value}
@@ -389,6 +408,12 @@ def datacite_json(record: Record) -> bytes:
     return json_bytes(to_datacite(record))
 
 
+# One encoder for every call (``json.dumps`` with options builds a new one each time); compact
+# separators keep the C encoder (``indent`` would switch to the pure-Python one, 3x slower).
+# check_circular=False: the dicts are built fresh by this package and are trees.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def json_bytes(data: dict[str, Any]) -> bytes:
-    """Compact JSON: ``indent`` would switch ``json`` to its pure-Python encoder (3x slower)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    """Compact UTF-8 JSON of ``data`` with a final newline."""
+    return (_ENCODE(data) + "\n").encode("utf-8")

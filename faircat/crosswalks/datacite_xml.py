@@ -215,17 +215,19 @@ def element_from_json(data: dict[str, Any]) -> etree._Element:
 # Writer twins of the lxml functions above: same elements, same order (checked by C14N tests).
 DIALECT = Dialect(NSMAP)
 ROOT_ATTRS = {"xsi:schemaLocation": _SCHEMA_LOCATION_VALUE}
-_XML_ATTRS = {**_ATTRS, "lang": "xml:lang"}
+_XML_ATTRS = DIALECT.attr_map(
+    {
+        **_ATTRS,
+        "lang": "xml:lang",
+        "nameType": "nameType",
+        "contributorType": "contributorType",
+        "funderIdentifierType": "funderIdentifierType",
+        "awardUri": "awardURI",
+    }
+)
 _PARSER = etree.XMLParser(
     no_network=True, resolve_entities=False, remove_blank_text=True, huge_tree=True
 )
-
-
-def _w_leaf(w: XmlWriter, tag: str, item: dict[str, str], text_key: str) -> None:
-    if len(item) == 1:
-        w.leaf(tag, item[text_key])
-    else:
-        w.leaf(tag, item[text_key], {_XML_ATTRS[k]: v for k, v in item.items() if k != text_key})
 
 
 def _w_name(w: XmlWriter, tag: str, person: dict[str, Any]) -> None:
@@ -241,17 +243,16 @@ def _w_name(w: XmlWriter, tag: str, person: dict[str, Any]) -> None:
         w.leaf("givenName", person["givenName"])
     if "familyName" in person:
         w.leaf("familyName", person["familyName"])
-    for identifier in person.get("nameIdentifiers", ()):
-        _w_leaf(w, "nameIdentifier", identifier, "nameIdentifier")
-    for affiliation in person.get("affiliation", ()):
-        _w_leaf(w, "affiliation", affiliation, "name")
+    if "nameIdentifiers" in person:
+        w.leaves("nameIdentifier", person["nameIdentifiers"], "nameIdentifier", _XML_ATTRS)
+    if "affiliation" in person:
+        w.leaves("affiliation", person["affiliation"], "name", _XML_ATTRS)
     w.end()
 
 
 def _w_list(w: XmlWriter, items: list[dict[str, str]], wrapper: str, tag: str) -> None:
     w.start(wrapper)
-    for item in items:
-        _w_leaf(w, tag, item, tag)
+    w.leaves(tag, items, tag, _XML_ATTRS)
     w.end()
 
 
@@ -264,7 +265,7 @@ def write_resource(w: XmlWriter, data: dict[str, Any]) -> None:
     w.end()
     if data.get("titles"):
         _w_list(w, data["titles"], "titles", "title")
-    _w_leaf(w, "publisher", data["publisher"], "name")
+    w.leaves("publisher", (data["publisher"],), "name", _XML_ATTRS)
     w.leaf("publicationYear", data["publicationYear"])
     types = data["types"]
     w.leaf(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .xmltext import clean
+
 DOI_RESOLVER = "https://doi.org/"
 ORCID_URL = "https://orcid.org"
 ROR_URL = "https://ror.org"
@@ -36,7 +38,7 @@ def orcid_uri(orcid: str) -> str:
 
 def ror_uri(ror: str) -> str:
     """``https://ror.org/02550n020`` from the URL or the bare id; "" for empty input."""
-    ror = ror.strip()
+    ror = clean(ror).strip()  # it becomes an XML attribute: no forbidden characters
     if not ror:
         return ""
     if ror.startswith(("http://", "https://")):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from lxml import etree
 
-from . import mandatory
-from .identifiers import doi_url, pid_url
+from .identifiers import DOI_RESOLVER, doi_url, pid_url
+from .prepared import Prepared, prepare
 from .rights import access_right, licence
-from .urls import landing_url
-from .view import Agent, Organization, Record
-from .xmltext import clean, one_line
+from .view import Record
+from .xmltext import one_line
 from .xmlwriter import Dialect
 
 NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -45,43 +44,40 @@ _DC = {
 }
 
 
-def _agent_name(who: Agent) -> str:
-    return one_line(who.name if isinstance(who, Organization) else who.display_name)
-
-
-def dc_terms(record: Record) -> list[tuple[str, str]]:
+def dc_terms(record: Record, prepared: Prepared | None = None) -> list[tuple[str, str]]:
     """(element, value) pairs in display order; also the source of the DC meta tags."""
-    terms = [("title", mandatory.title(record))]
-    mandatory.check_creators(record)
+    p = prepare(record, prepared)
+    terms = [("title", p.title)]
     for who in record.creators:
-        name = _agent_name(who)
+        name = p.agent(who).name
         if name:
             terms.append(("creator", name))
     for technique in record.techniques:
-        if one_line(technique.name):
-            terms.append(("subject", one_line(technique.name)))
+        name = one_line(technique.name)
+        if name:
+            terms.append(("subject", name))
     terms += [("subject", word) for word in map(one_line, record.keywords) if word]
-    abstract = clean(record.description).strip()
-    if abstract:
-        terms.append(("description", abstract))
-    terms.append(("publisher", mandatory.publisher(record)))
+    if p.abstract:
+        terms.append(("description", p.abstract))
+    terms.append(("publisher", p.publisher))
     for contributor in record.contributors:
-        name = _agent_name(contributor.agent)
+        name = p.agent(contributor.agent).name
         if name:
             terms.append(("contributor", name))
     dates = record.dates
-    year = mandatory.publication_year(record)
     published = dates.available or dates.issued  # the date that gives the publication year
-    terms.append(("date", published.isoformat() if published else str(year)))
+    terms.append(("date", published.isoformat() if published else str(p.year)))
     if record.access == "embargoed" and dates.available is not None:
         terms.append(("date", f"info:eu-repo/date/embargoEnd/{dates.available.isoformat()}"))
     terms.append(("type", "Dataset" if record.kind == "dataset" else "Collection"))
     terms.append(("type", "info:eu-repo/semantics/other"))
-    terms += [("format", fmt) for fmt in dict.fromkeys(map(one_line, record.formats)) if fmt]
-    terms.append(("identifier", doi_url(mandatory.doi(record))))
-    terms.append(("identifier", landing_url(record)))
-    if one_line(record.language):
-        terms.append(("language", one_line(record.language)))
+    if record.formats:
+        terms += [("format", fmt) for fmt in dict.fromkeys(map(one_line, record.formats)) if fmt]
+    terms.append(("identifier", DOI_RESOLVER + p.doi))
+    terms.append(("identifier", p.landing))
+    language = one_line(record.language)
+    if language:
+        terms.append(("language", language))
     for ref in (*record.part_of, *record.parts, *record.inputs):
         terms.append(("relation", doi_url(ref.doi) if ref.doi else one_line(ref.url)))
     for item in record.related:

@@ -56,7 +56,7 @@ class Prepared:
         key = id(who)  # the record holds ``who`` for the life of this object
         text = self._agents.get(key)
         if text is None:
-            text = self._agents[key] = _agent_text(who)
+            text = self._agents[key] = agent_text(who)
         return text
 
     def technical_info(self) -> str:
@@ -67,23 +67,16 @@ class Prepared:
         return self._technical_info
 
 
-def _agent_text(who: Agent) -> AgentText:
+def agent_text(who: Agent) -> AgentText:
     if isinstance(who, Organization):
         return AgentText(True, one_line(who.name), "", "", "", "", ror_uri(who.ror), "", "")
-    given, family, full = one_line(who.given_name), one_line(who.family_name), ""
-    if who.full_name:
-        full = one_line(who.full_name)
-    if family and given and who.family_name and who.given_name:
-        name = one_line(who.display_name)
-    else:
-        name = one_line(who.display_name)
     org = who.affiliation
     return AgentText(
         False,
-        name,
-        given,
-        family,
-        full,
+        one_line(who.display_name),
+        one_line(who.given_name),
+        one_line(who.family_name),
+        one_line(who.full_name),
         orcid_uri(who.orcid) if who.orcid else "",
         "",
         one_line(org.name) if org is not None else "",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
 from . import citations, datacite, datacite_xml, linkset, oai_datacite, oai_dc, schemaorg
+from .prepared import Prepared
 from .view import Record
 
 
@@ -121,21 +121,35 @@ def metadata_files() -> list[tuple[str, str]]:
     return [(fmt.file_name, fmt.media_type) for fmt in FORMATS if fmt.file_name and fmt.describes]
 
 
-_FROM_DATACITE: dict[str, Callable[[dict[str, Any]], bytes]] = {
-    "datacite-xml": datacite_xml.xml_bytes,
-    "datacite-json": datacite.json_bytes,
-}
+CORE_FILES = ("datacite.xml", "datacite.json", "schemaorg.jsonld", "oai_dc.xml")
+
+
+def render_core(record: Record) -> dict[str, bytes]:
+    """The four hot formats by name (:data:`CORE_FILES`), sharing their intermediate values.
+
+    ``datacite.xml``, ``datacite.json`` and ``schemaorg.jsonld`` (published files) and
+    ``oai_dc.xml`` (the OAI-PMH fragment), byte-equal to each format's own function: the mandatory
+    check, cleaned names, landing URL and abstract are computed once (:class:`.prepared.Prepared`)
+    and the DataCite dict serves both DataCite files. Raises MetadataError when incomplete.
+    """
+    prepared = Prepared(record)
+    data = datacite.to_datacite(record, prepared)
+    return {
+        "datacite.xml": datacite_xml.xml_bytes(data),
+        "datacite.json": datacite.json_bytes(data),
+        "schemaorg.jsonld": schemaorg.jsonld_bytes(schemaorg.to_schemaorg(record, prepared)),
+        "oai_dc.xml": oai_dc.xml_from_terms(oai_dc.dc_terms(record, prepared)),
+    }
 
 
 def render_files(record: Record) -> dict[str, bytes]:
     """Every published file of ``record`` by file name; raises MetadataError when incomplete.
 
-    Equal to calling each format's ``render``, but builds the DataCite dict once for both
-    DataCite files.
+    Equal to calling each format's ``render``, but the DataCite and schema.org files come from
+    :func:`render_core` (shared intermediate values).
     """
-    data = datacite.to_datacite(record)
-    result = {}
-    for fmt in file_formats():
-        shared = _FROM_DATACITE.get(fmt.name)
-        result[fmt.file_name] = shared(data) if shared else fmt.render(record)
-    return result
+    core = render_core(record)
+    return {
+        fmt.file_name: core[fmt.file_name] if fmt.file_name in core else fmt.render(record)
+        for fmt in file_formats()
+    }

@@ -13,13 +13,12 @@ import math
 import re
 from typing import Any
 
-from . import mandatory
-from .datacite import technical_info
-from .identifiers import doi_url, orcid_uri, panet_code, pid_url, ror_uri
+from .identifiers import DOI_RESOLVER, doi_url, panet_code, pid_url, ror_uri
+from .prepared import AgentText, Prepared, agent_text, prepare
 from .rights import licence
-from .urls import file_url, landing_url
+from .urls import file_url_from
 from .view import Agent, Organization, Record, RecordRef
-from .xmltext import clean, one_line
+from .xmltext import one_line
 
 CONTEXT = {"@vocab": "https://schema.org/"}
 PANET_TERM_SET = "http://purl.org/pan-science/PaNET/PaNET.owl"
@@ -39,24 +38,38 @@ def organization(org: Organization) -> dict[str, Any]:
 
 
 def agent(who: Agent) -> dict[str, Any] | None:
-    if isinstance(who, Organization):
-        return organization(who) if one_line(who.name) else None
-    name = one_line(who.full_name) or " ".join(
-        part for part in (one_line(who.given_name), one_line(who.family_name)) if part
+    return agent_item(agent_text(who))
+
+
+def agent_item(text: AgentText) -> dict[str, Any] | None:
+    """:func:`agent` for cleaned text (:meth:`.prepared.Prepared.agent`)."""
+    if text.organization:
+        if not text.name:
+            return None
+        item: dict[str, Any] = {"@type": "Organization", "name": text.name}
+        if text.ror:
+            item["@id"] = text.ror
+            item["identifier"] = text.ror
+        return item
+    name = text.full or (
+        f"{text.given} {text.family}" if text.given and text.family else text.given or text.family
     )
     if not name:
         return None
-    item: dict[str, Any] = {"@type": "Person", "name": name}
-    orcid = orcid_uri(who.orcid)
-    if orcid:
-        item["@id"] = orcid
-        item["identifier"] = orcid
-    if one_line(who.given_name):
-        item["givenName"] = one_line(who.given_name)
-    if one_line(who.family_name):
-        item["familyName"] = one_line(who.family_name)
-    if who.affiliation is not None and one_line(who.affiliation.name):
-        item["affiliation"] = organization(who.affiliation)
+    item = {"@type": "Person", "name": name}
+    if text.orcid:
+        item["@id"] = text.orcid
+        item["identifier"] = text.orcid
+    if text.given:
+        item["givenName"] = text.given
+    if text.family:
+        item["familyName"] = text.family
+    if text.affiliation:
+        org: dict[str, Any] = {"@type": "Organization", "name": text.affiliation}
+        if text.affiliation_ror:
+            org["@id"] = text.affiliation_ror
+            org["identifier"] = text.affiliation_ror
+        item["affiliation"] = org
     return item
 
 
@@ -89,16 +102,17 @@ def techniques(record: Record) -> list[dict[str, str]]:
     return result
 
 
-def distribution(record: Record) -> list[dict[str, Any]]:
+def distribution(record: Record, prepared: Prepared | None = None) -> list[dict[str, Any]]:
     """Downloads, only for an open record: an embargoed page must not advertise files."""
-    if record.access != "open":
+    if record.access != "open" or not record.files:
         return []
+    page = prepare(record, prepared).landing
     result = []
     for file in record.files:
         item: dict[str, Any] = {
             "@type": "DataDownload",
             "name": one_line(file.name),
-            "contentUrl": file_url(record, file),
+            "contentUrl": file_url_from(page, file),
             "encodingFormat": one_line(file.media_type),
         }
         if file.size is not None:
@@ -171,53 +185,58 @@ def temporal_coverage(record: Record) -> str:
     return f"{text}/{end.isoformat()}" if end is not None else text
 
 
-def to_schemaorg(record: Record) -> dict[str, Any]:
+def to_schemaorg(record: Record, prepared: Prepared | None = None) -> dict[str, Any]:
     """The JSON-LD document as a dict (raises MetadataError when incomplete)."""
-    mandatory.check(record)
+    p = prepare(record, prepared)
     facility = record.facility
-    doi = doi_url(mandatory.doi(record))
-    page = landing_url(record)
-    lic = licence(record)
-    description = clean(record.description).strip() or technical_info(record)
+    doi = DOI_RESOLVER + p.doi
+    description = p.abstract or p.technical_info()
     dates = record.dates
     published = dates.available or dates.issued
     catalogue = {
         "@type": "DataCatalog",
-        "name": one_line(facility.catalogue_name) or mandatory.publisher(record),
+        "name": one_line(facility.catalogue_name) or p.publisher,
         "url": facility.base_url.rstrip("/") + "/",
     }
+    publisher: dict[str, Any] = {"@type": "Organization", "name": p.publisher}
+    ror = ror_uri(facility.ror)
+    if ror:
+        publisher["@id"] = ror
+        publisher["identifier"] = ror
     data: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "Dataset",
         "@id": doi,
         "identifier": doi,
-        "url": page,
-        "name": mandatory.title(record),
-        "description": description or mandatory.title(record),
-        "creator": [item for who in record.creators if (item := agent(who))],
-        "contributor": [item for c in record.contributors if (item := agent(c.agent))],
-        "publisher": organization(Organization(mandatory.publisher(record), facility.ror)),
+        "url": p.landing,
+        "name": p.title,
+        "description": description or p.title,
+        "creator": [item for who in record.creators if (item := agent_item(p.agent(who)))],
+        "contributor": [
+            item for c in record.contributors if (item := agent_item(p.agent(c.agent)))
+        ],
+        "publisher": publisher,
         "datePublished": published.isoformat() if published else "",
         "dateModified": dates.updated.isoformat() if dates.updated else "",
-        "license": lic.url,
+        "license": licence(record).url,
         "isAccessibleForFree": True,
         "keywords": [word for word in map(one_line, record.keywords) if word],
         "measurementTechnique": techniques(record),
         "temporalCoverage": temporal_coverage(record),
-        "variableMeasured": variables(record),
+        "variableMeasured": variables(record) if record.parameters else [],
         "includedInDataCatalog": catalogue,
         "isPartOf": [_ref(ref) for ref in record.part_of],
         "hasPart": [_ref(ref) for ref in record.parts],
         "isBasedOn": [_ref(ref) for ref in record.inputs],
         "citation": [
-            pid_url(one_line(item.identifier), item.identifier_type)
+            pid_url(identifier, item.identifier_type)
             for item in record.related
-            if one_line(item.identifier)
+            if (identifier := one_line(item.identifier))
         ],
         "version": one_line(record.version),
         "inLanguage": one_line(record.language),
-        "funding": funding(record),
-        "distribution": distribution(record),
+        "funding": funding(record) if record.fundings else [],
+        "distribution": distribution(record, p),
         "conditionsOfAccess": conditions_of_access(record),
         "creativeWorkStatus": "Withdrawn" if record.access == "withdrawn" else "",
     }
@@ -232,6 +251,17 @@ def dumps_script_safe(data: Any) -> str:
     return text.translate(_SCRIPT_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def jsonld_bytes(data: dict[str, Any]) -> bytes:
+    """The ``schemaorg.jsonld`` bytes of :func:`to_schemaorg` output (script-safe, compact)."""
+    text = _ENCODE(data)
+    if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
+        text = text.translate(_SCRIPT_ESCAPES)
+    return (text + "\n").encode("utf-8")
+
+
 def schemaorg_jsonld(record: Record) -> bytes:
     """The ``schemaorg.jsonld`` file; its text is safe to embed in a ``<script>`` element."""
-    return dumps_script_safe(to_schemaorg(record)).encode("utf-8") + b"\n"
+    return jsonld_bytes(to_schemaorg(record))

@@ -56,7 +56,13 @@ def file_url(record: Record, file: FileView) -> str:
     """Download URL of a public file."""
     if file.url:
         return file.url
-    page = landing_url(record)
+    return file_url_from(landing_url(record), file)
+
+
+def file_url_from(page: str, file: FileView) -> str:
+    """:func:`file_url` for the record's landing URL ``page`` already computed."""
+    if file.url:
+        return file.url
     if not page.endswith("/"):
         page += "/"
     return page + quote(file.path.lstrip("/"), safe=_SAFE)

@@ -34,7 +34,7 @@ indentation, ``<a></a>`` for empty text, ``<a/>`` for an element closed without 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from .xmltext import clean
@@ -138,6 +138,14 @@ class Dialect:
         text = self._attrs[name] = " " + self._check(name) + '="'
         return text
 
+    def attr_map(self, names: Mapping[str, str]) -> Mapping[str, str]:
+        """Checked ``key -> attribute name`` for :meth:`XmlWriter.leaves` (one-to-one)."""
+        if len(set(names.values())) != len(names):
+            raise ValueError("two keys map to one attribute name")
+        return MappingProxyType(
+            {key: self._attrs.get(n) or self._attr(n) for key, n in names.items()}
+        )
+
     def writer(
         self, root: str, attrs: Mapping[str, str] = _NO_ATTRS, *, declaration: bool = True
     ) -> XmlWriter:
@@ -205,6 +213,39 @@ class XmlWriter:
             self._out += (">", text, self._close[tag])
         else:
             self._out += (head[1], text, self._close[tag])
+
+    def leaves(
+        self, tag: str, items: Iterable[Mapping[str, str]], text_key: str, attrs: Mapping[str, str]
+    ) -> None:
+        """One ``<tag>`` per item: ``item[text_key]`` as text, every other key as an attribute.
+
+        ``attrs`` comes from :meth:`Dialect.attr_map` (key -> checked attribute name, one to
+        one, so an item cannot give an element the same attribute twice); a key it lacks raises
+        KeyError. The same as calling :meth:`leaf` per item, without a call per element.
+        """
+        head, head_gt = self._heads.get(tag) or self._dialect._head(len(self._stack), tag)
+        close = self._close[tag]
+        out = self._out
+        for item in items:
+            text = item[text_key]
+            if not text.isprintable() or "&" in text or "<" in text or ">" in text:
+                text = _clean_text(text)
+            if len(item) == 1:
+                out += (head_gt, text, close)
+                continue
+            out.append(head)
+            for key, value in item.items():
+                if key != text_key:
+                    if (
+                        not value.isprintable()
+                        or "&" in value
+                        or "<" in value
+                        or ">" in value
+                        or '"' in value
+                    ):
+                        value = _clean_attr(value)
+                    out += (attrs[key], value, '"')
+            out += (">", text, close)
 
     def end(self, tag: str | None = None) -> None:
         """Close the innermost open element (``tag``, when given, must be its name)."""

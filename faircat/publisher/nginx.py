@@ -90,8 +90,10 @@ def media_type(file_name: str, types: dict[str, str] | None = None) -> str:
     if name in types:
         return types[name]
     dot = name.rfind(".")
-    return types.get(name[dot:].lower(), "application/octet-stream") if dot > 0 else (
-        "application/octet-stream"
+    return (
+        types.get(name[dot:].lower(), "application/octet-stream")
+        if dot > 0
+        else ("application/octet-stream")
     )
 
 
@@ -116,7 +118,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-_UNSAFE = re.compile(r'[^!#%&-;=?-\[\]_a-z~]')  # printable ASCII but $ " \\ < > ^ ` { | }
+_UNSAFE = re.compile(r"[^!#%&-;=?-\[\]_a-z~]")  # printable ASCII but $ " \\ < > ^ ` { | }
 
 
 def _href(href: str) -> str:

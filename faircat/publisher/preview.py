@@ -8,10 +8,11 @@ curves are shown), a 2-D frame as an image with a colour bar scaled to the 1st-9
 (logarithmic when that range spans three decades), so one hot pixel does not black out the rest.
 
 Drawing uses matplotlib's Agg canvas directly (no pyplot: no global figure state, safe in threads)
-with matplotlib's default style whatever the user's matplotlibrc says, a fixed size and DPI, and no
-``Software`` PNG chunk, so one input gives byte-identical PNGs with a given matplotlib. The cost
-(~40-90 ms a preview, docs/perf-previews.md) is why the publisher goes through
-:class:`PreviewCache`, keyed by the data file's content.
+with matplotlib's default style whatever the user's matplotlibrc says, fixed margins, size and DPI,
+and Pillow encodes the pixels (no ``Software`` or ``tIME`` chunk), so one input gives
+byte-identical PNGs with given matplotlib and Pillow versions. The cost (~60-200 ms a preview,
+docs/perf-previews.md) is why the publisher goes through :class:`PreviewCache`, keyed by the data
+file's content.
 
 A file without a plottable default (no signal, empty, not numeric, all NaN) raises
 :class:`PreviewError`; the publisher skips the preview and carries on.
@@ -26,6 +27,7 @@ import math
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -33,6 +35,7 @@ from typing import Any
 
 import h5py
 import numpy as np
+from PIL import Image
 
 from faircat.catalogue.nexus import NexusPlot
 from faircat.errors import FaircatError
@@ -44,6 +47,7 @@ DPI = 100
 ASPECT = 0.625  # height / width: 800 x 500 by default
 MAX_READ = 1 << 24  # elements read of one dataset; larger ones are read with a stride
 LOW, HIGH = 1.0, 99.5  # percentiles of the colour scale
+PNG_LEVEL = 3
 
 
 class PreviewError(FaircatError):
@@ -91,14 +95,16 @@ def _numeric(dataset: h5py.Dataset) -> bool:
 
 
 def _read(dataset: h5py.Dataset, index: tuple[Any, ...] = ()) -> np.ndarray:
-    """The selection as float64, with a stride per axis when it would exceed MAX_READ elements."""
+    """The selection in its own type (a uint16 frame stays 2 bytes a pixel until pooled), with a
+    stride per axis when it would exceed MAX_READ elements."""
     shape = dataset.shape[len(index) :]
     size = math.prod(shape)
     step = 1
     if size > MAX_READ:
         step = math.ceil((size / MAX_READ) ** (1 / len(shape)))
     selection = index + tuple(slice(None, None, step) for _ in shape)
-    return np.asarray(dataset[selection], dtype=np.float64)
+    data = np.asarray(dataset[selection])
+    return data.astype(np.uint8) if data.dtype.kind == "b" else data
 
 
 def _axis(group: h5py.Group, name: str | None, length: int) -> tuple[np.ndarray, str] | None:
@@ -159,7 +165,7 @@ def _load(path: Path, plot: NexusPlot) -> _Plot:
             data = _read(signal, index)
         except (OSError, ValueError) as exc:  # a corrupt chunk, a filter not installed
             raise PreviewError(path, f"cannot read {where} ({str(exc).splitlines()[0]})") from None
-        if not np.any(np.isfinite(data)):
+        if data.dtype.kind == "f" and not np.any(np.isfinite(data)):
             raise PreviewError(path, f"signal {where} has no finite values")
         result = _Plot(title, data, _label(signal, plot.signal))
         axes = list(plot.axes)[-signal.ndim :] if plot.axes else []
@@ -169,7 +175,10 @@ def _load(path: Path, plot: NexusPlot) -> _Plot:
             if found:
                 result.x, result.x_label = found
         elif data.ndim == 2 and data.shape == signal.shape[-2:]:  # unstrided: axes line up
-            for attr, name, length in (("x", axes[-1], data.shape[1]), ("y", axes[-2], data.shape[0])):
+            for attr, name, length in (
+                ("x", axes[-1], data.shape[1]),
+                ("y", axes[-2], data.shape[0]),
+            ):
                 found = _axis(group, name, length)
                 if found:
                     setattr(result, attr, found[0])
@@ -223,7 +232,10 @@ def _pool(image: np.ndarray, width_px: int) -> np.ndarray:
     if height == 0 or width == 0:
         return image
     blocks = image[:height, :width].reshape(height // factor, factor, width // factor, factor)
-    with np.errstate(all="ignore"):
+    if blocks.dtype.kind != "f":
+        return blocks.max(axis=(1, 3))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block stays NaN
         return np.nanmax(blocks, axis=(1, 3))
 
 
@@ -236,10 +248,11 @@ def _draw(loaded: _Plot, width_px: int) -> bytes:
     matplotlib, figure_class, canvas_class, normalize, log_norm = _matplotlib()
     # the default style, not the user's matplotlibrc: the same bytes on every machine
     data = loaded.signal
+    data = (data if data.ndim == 1 else _pool(data, width_px)).astype(np.float64, copy=False)
     with matplotlib.rc_context(matplotlib.rcParamsDefault):
         height_px = round(width_px * ASPECT)
         fig = figure_class(figsize=(width_px / DPI, height_px / DPI), dpi=DPI)
-        canvas_class(fig)
+        canvas = canvas_class(fig)
         # fixed margins, not constrained layout: that measures every tick label and was 80% of
         # the drawing time; long labels are clipped rather than squeezing the plot
         ax = fig.add_axes(_PLOT_BOX if data.ndim == 1 else _IMAGE_BOX)
@@ -256,7 +269,7 @@ def _draw(loaded: _Plot, width_px: int) -> bytes:
             if loaded.x is not None and np.all(x > 0) and _decades(x) >= 2:
                 ax.set_xscale("log")
         else:
-            image = _pool(data, width_px)
+            image = data
             finite = image[np.isfinite(image)]
             low, high = (float(v) for v in np.percentile(finite, [LOW, HIGH]))
             if high <= low:
@@ -267,15 +280,25 @@ def _draw(loaded: _Plot, width_px: int) -> bytes:
                 x, y = loaded.x, loaded.y
                 extent = (float(x[0]), float(x[-1]), float(y[-1]), float(y[0]))
             shown = ax.imshow(
-                image, cmap="viridis", norm=norm, extent=extent, aspect="auto",
-                interpolation="nearest", origin="upper",
-            )  # fmt: skip
+                image,
+                cmap="viridis",
+                norm=norm,
+                extent=extent,
+                aspect="auto",
+                interpolation="nearest",
+                origin="upper",
+            )
             ax.set_xlabel(loaded.x_label or "pixel")
             ax.set_ylabel(loaded.y_label or "pixel")
             fig.colorbar(shown, cax=fig.add_axes(_COLORBAR_BOX), label=loaded.signal_label)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        return buffer.getvalue()
+        canvas.draw()
+        rgb = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[:, :, :3])
+    # Pillow (a matplotlib dependency) encodes, not savefig: RGB rather than RGBA with a
+    # constant alpha, and zlib level 3 rather than 6, a third of the time for 0-10% more bytes
+    # (docs/perf-previews.md); it writes no Software or tIME chunk, so the bytes are stable.
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=PNG_LEVEL)
+    return buffer.getvalue()
 
 
 def render_preview(

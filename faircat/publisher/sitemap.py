@@ -55,11 +55,11 @@ def _element(tag: str, loc: str, lastmod: str | None) -> bytes:
 
 
 def _chunks(
-    base: str, entries: Iterable[tuple[str, date | None]], max_urls: int
+    base: str, entries: Iterable[tuple[str, date | None]], max_urls: int, max_bytes: int
 ) -> Iterator[tuple[list[bytes], str | None]]:
     """Serialized ``<url>`` elements grouped by file, each group within both limits, with the
     group's latest lastmod (for the index)."""
-    budget = MAX_BYTES - len(_HEAD) - len(f'<urlset xmlns="{NS}">\n') - _CLOSE
+    budget = max_bytes - len(_HEAD) - len(f'<urlset xmlns="{NS}">\n') - _CLOSE
     group: list[bytes] = []
     size, latest = 0, None
     for path, when in entries:
@@ -83,18 +83,25 @@ def _document(root: str, children: list[bytes]) -> bytes:
 
 
 def sitemaps(
-    base_url: str, entries: Iterable[tuple[str, date | None]], max_urls: int = MAX_URLS
+    base_url: str,
+    entries: Iterable[tuple[str, date | None]],
+    max_urls: int = MAX_URLS,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> dict[str, bytes]:
     """Sitemap files by path relative to the site root: ``{"sitemap.xml": ...}``, or the index
     and ``sitemaps/sitemap-NNNN.xml`` when there are more than ``max_urls`` entries.
 
     ``entries`` are (path relative to the site, last modification date or None), in the order
-    wanted in the files; paths are percent-encoded here unless they already are.
+    wanted in the files; paths are percent-encoded here unless they already are. ``max_urls``
+    and ``max_bytes`` (per file) may only be lowered below the protocol's limits.
     """
     if not 1 <= max_urls <= MAX_URLS:
         raise ValueError(f"max_urls must be between 1 and {MAX_URLS}, not {max_urls}")
+    if not 1024 <= max_bytes <= MAX_BYTES:
+        raise ValueError(f"max_bytes must be between 1024 and {MAX_BYTES}, not {max_bytes}")
     base = _base(base_url)
-    groups = list(_chunks(base, entries, max_urls))
+    groups = list(_chunks(base, entries, max_urls, max_bytes))
     if not groups:
         raise ValueError("a sitemap needs at least one URL (the home page)")
     if len(groups) == 1:

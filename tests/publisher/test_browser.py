@@ -220,9 +220,10 @@ def test_search_finds_records_regardless_of_accents(page_at: Any, tmp_path: Path
 
 
 def test_search_reads_the_query_from_the_url(page_at: Any, tmp_path: Path) -> None:
-    page = page_at("search", PHONE, query="?q=Garcia")
+    page = page_at("search", PHONE, query="?q=Lysozyme%20XALOC")
     page.wait_for_function("document.getElementById('search-count').textContent.includes('found')")
-    assert page.get_by_label("Search terms").input_value() == "Garcia"
+    assert page.get_by_label("Search terms").input_value() == "Lysozyme XALOC"
+    assert page.locator("#search-count").inner_text() == "3 records found."
     assert _overflow(page) <= 0
     _screenshot(page, tmp_path, "search-results-phone")
 

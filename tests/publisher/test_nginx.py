@@ -34,6 +34,7 @@ needs_nginx = pytest.mark.skipif(
     NGINX is None, reason="nginx is not installed (apt-get install nginx-light)"
 )
 
+DATACITE_XML = "application/vnd.datacite.datacite+xml"
 ODD_DOI = "10.5072/odd$x;y{z}"  # legal in a DOI; "$" would start an nginx variable
 
 
@@ -71,7 +72,9 @@ def test_mime_types_cover_every_file_the_export_writes() -> None:
     assert expected.items() <= types.items()
     for fmt in registry.file_formats():
         assert types[fmt.file_name] == fmt.media_type
-    assert media_type("doi/10.5072/x/citation.csl.json") == "application/vnd.citationstyles.csl+json"
+    assert (
+        media_type("doi/10.5072/x/citation.csl.json") == "application/vnd.citationstyles.csl+json"
+    )
     assert media_type("search/index.json") == "application/json"
     assert media_type("files/scan_0001.NXS") == "application/x-hdf5"
     assert media_type("README") == "application/octet-stream"
@@ -80,11 +83,11 @@ def test_mime_types_cover_every_file_the_export_writes() -> None:
 def test_link_header_is_rfc8288_and_nginx_safe() -> None:
     value = link_header(
         [
-            ("cite-as", "https://doi.org/10.5072/a$b\"c d", ""),
-            ("describedby", "https://x.example/a/datacite.xml", "application/vnd.datacite.datacite+xml"),
+            ("cite-as", 'https://doi.org/10.5072/a$b"c d', ""),
+            ("describedby", "https://x.example/a/datacite.xml", DATACITE_XML),
             ("item", "https://x.example/a/é.h5", "application/x-hdf5"),
         ]
-    )  # fmt: skip
+    )
     assert value == (
         '<https://doi.org/10.5072/a%24b%22c%20d>; rel=\\"cite-as\\", '
         '<https://x.example/a/datacite.xml>; rel=\\"describedby\\"; '
@@ -126,8 +129,11 @@ def test_snippet_has_one_compact_location_per_page() -> None:
     assert 'root "/srv/faircat/site";' in config and "charset utf-8;" in config
     assert "try_files $uri $uri/index.html =404;" in config
     assert 'max-age=300"' in config and 'max-age=3600"' in config and 'max-age=86400"' in config
-    assert re.search(r'location ~ "/linkset\\\.json\$" \{ types \{ \} default_type '
-                     r"application/linkset\+json;", config)  # fmt: skip
+    assert re.search(
+        r'location ~ "/linkset\\\.json\$" \{ types \{ \} default_type '
+        r"application/linkset\+json;",
+        config,
+    )
 
 
 def test_bad_input_is_rejected() -> None:
