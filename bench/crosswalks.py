@@ -170,14 +170,15 @@ def package_xml(record: Record) -> None:
     etree.tostring(schema45.dump_etree(copy.deepcopy(data)), encoding="UTF-8")
 
 
-def time_it(function: Callable[[Record], object], records: list[Record]) -> float:
+def time_it(function: Callable[[Record], object], records: list[Record]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process): CPU time is what other load cannot inflate."""
     gc.collect()
     gc.disable()
     try:
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         for record in records:
             function(record)
-        return time.perf_counter() - begin
+        return time.perf_counter() - begin, time.process_time() - cpu
     finally:
         gc.enable()
 
@@ -217,19 +218,23 @@ def main() -> None:
     for style in citations.STYLES:
         rows.append((f"citation: {style} (citeproc-py)", _styled(style), sample))
     rows.append(("citation: apa, cached (hit)", _cached(cache), sample))
-    print(f"| {'format':<42} | {'records':>8} | {'seconds':>8} | {'records/s':>10} | µs/record |")
-    print(f"|{'-' * 44}|{'-' * 9}:|{'-' * 9}:|{'-' * 11}:|{'-' * 10}:|")
+    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    head = f"| {'records':>8} | {'seconds':>8} | {'records/s':>10} | µs/record | CPU µs/rec |"
+    print(f"| {'format':<42} {head}")
+    print(f"|{'-' * 44}|{'-' * 9}:|{'-' * 9}:|{'-' * 11}:|{'-' * 10}:|{'-' * 11}:|")
     for name, function, subset in rows:
-        seconds = min(time_it(function, subset) for _ in range(args.repeat))
-        _row(name, len(subset), seconds)
+        seconds, cpu = min(time_it(function, subset) for _ in range(args.repeat))
+        _row(name, len(subset), seconds, cpu)
         if function is registry.render_core and args.processes > 1:
             seconds = min(time_pool(records, args.processes) for _ in range(args.repeat))
             _row(f"4 formats: render_core, {args.processes} processes", len(records), seconds)
+    print(f"\nload average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def _row(name: str, count: int, seconds: float) -> None:
+def _row(name: str, count: int, seconds: float, cpu: float | None = None) -> None:
     rate = count / seconds
-    cells = f"{count:>8} | {seconds:>8.2f} | {rate:>10,.0f} | {1e6 / rate:>9.1f}"
+    cpu_cell = f"{1e6 * cpu / count:>10.1f}" if cpu is not None else f"{'-':>10}"
+    cells = f"{count:>8} | {seconds:>8.2f} | {rate:>10,.0f} | {1e6 / rate:>9.1f} | {cpu_cell}"
     print(f"| {name:<42} | {cells} |", flush=True)
 
 

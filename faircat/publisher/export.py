@@ -27,12 +27,20 @@ from sqlalchemy import select
 from faircat.catalogue.models.published import PublishedRecord
 from faircat.catalogue.public import PublicItem, PublicView
 from faircat.catalogue.store import Catalogue
+from faircat.crosswalks.registry import metadata_files
 from faircat.publisher import listings
+from faircat.publisher.nginx import generic_config
 from faircat.publisher.pages import Site
 from faircat.publisher.plan import CitationCache, landing_files
 from faircat.publisher.previews import Previews
 from faircat.publisher.publish import content_hash, landing_path, publish
-from faircat.publisher.writer import MANIFEST, ExportError, SiteWriter, swap_into_place
+from faircat.publisher.writer import (
+    MANIFEST,
+    NGINX_SNIPPET,
+    ExportError,
+    SiteWriter,
+    swap_into_place,
+)
 
 
 @dataclass
@@ -153,6 +161,8 @@ def _export(
             report.removed = len(gone)
             for rel, data in listings.site_files(listing, site).items():
                 writer.file(rel, data)
+            nginx = generic_config(str(out), settings.facility_base_url, metadata_files())
+            writer.file(NGINX_SNIPPET, nginx.encode())
             report.records = len(rows)
         writer.save_manifest(manifest)
         if fresh:

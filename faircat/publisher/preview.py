@@ -10,7 +10,7 @@ curves are shown), a 2-D frame as an image with a colour bar scaled to the 1st-9
 Drawing uses matplotlib's Agg canvas directly (no pyplot: no global figure state, safe in threads)
 with matplotlib's default style whatever the user's matplotlibrc says, fixed margins, size and DPI,
 and Pillow encodes the pixels (no ``Software`` or ``tIME`` chunk), so one input gives
-byte-identical PNGs with given matplotlib and Pillow versions. The cost (~60-200 ms a preview,
+byte-identical PNGs with given matplotlib and Pillow versions. The cost (~0.1-0.3 s a preview,
 docs/perf-previews.md) is why the publisher goes through :class:`PreviewCache`, keyed by the data
 file's content.
 

@@ -26,6 +26,7 @@ from faircat.errors import FaircatError
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 MANIFEST = ".faircat/manifest.json"
+NGINX_SNIPPET = ".faircat/nginx.conf"  # include it in the server block (docs/deployment.md)
 
 
 class ExportError(FaircatError):

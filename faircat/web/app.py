@@ -17,7 +17,8 @@ from faircat.catalogue.models import Dataset, Instrument, Investigation
 from faircat.catalogue.public import public_file
 from faircat.catalogue.store import Catalogue
 from faircat.config import Settings, load_settings
-from faircat.publisher.nginx import mime_types
+from faircat.crosswalks.registry import metadata_files
+from faircat.publisher.nginx import landing_link_header, mime_types
 
 
 def _media_type(name: str) -> str | None:
@@ -54,19 +55,24 @@ def create_app(settings: Settings | None = None) -> Flask:
         now = datetime.now(UTC)
         with catalogue.transaction() as session:
             public = session.scalars(
-                select(Investigation).where(public_clause(now))
-                .order_by(Investigation.release_date.desc()).limit(20)
+                select(Investigation)
+                .where(public_clause(now))
+                .order_by(Investigation.release_date.desc())
+                .limit(20)
             ).all()
             counts = {
                 "public": session.scalar(
-                    select(func.count(Investigation.id)).where(public_clause(now))),
+                    select(func.count(Investigation.id)).where(public_clause(now))
+                ),
                 "datasets": session.scalar(
-                    select(func.count(Dataset.id)).join(Investigation).where(public_clause(now))),
+                    select(func.count(Dataset.id)).join(Investigation).where(public_clause(now))
+                ),
                 "instruments": session.scalar(select(func.count(Instrument.id))),
             }
             rows = [(inv.label, inv.title, inv.release_date.date().isoformat()) for inv in public]
-        return render_template("home.html", facility=settings.facility_name, counts=counts,
-                               rows=rows)
+        return render_template(
+            "home.html", facility=settings.facility_name, counts=counts, rows=rows
+        )
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
@@ -80,8 +86,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             abort(404)
         response = send_from_directory(site, path, mimetype=_media_type(Path(path).name))
         if path.endswith("index.html") and path.startswith("doi/"):
-            response.headers["Link"] = f'<{settings.facility_base_url}/{path[:-10]}linkset.json>; ' \
-                'rel="linkset"; type="application/linkset+json"'
+            # the same header as the generated nginx configuration
+            doi = path[len("doi/") : -len("/index.html")]
+            response.headers["Link"] = landing_link_header(
+                settings.facility_base_url, doi, metadata_files()
+            )
         return response
 
     return app

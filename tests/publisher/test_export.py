@@ -210,3 +210,34 @@ def test_kill_9_during_export_leaves_a_complete_site(world, tmp_path):
     _complete(out)
     # the last run cleared the scratch trees the killed ones left beside the site
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".site.build-")]
+
+
+def test_serve_the_site_and_public_files_only(world, tmp_path):
+    from faircat.web.app import create_app
+
+    out = world.settings.site_dir
+    export_site(world, out=out, now=NOW)
+    client = create_app(world.settings).test_client()
+    home = client.get("/")
+    assert home.status_code == 200 and b"Open experiment on lysozyme" in home.data
+    with world.transaction() as session:
+        from faircat.catalogue.models.published import PublishedRecord
+
+        dataset = session.scalars(select(PublishedRecord).where(
+            PublishedRecord.kind == "dataset", PublishedRecord.status == "open")).first()
+        registered = session.scalars(select(PublishedRecord).where(
+            PublishedRecord.status == "embargoed")).first()
+    page = client.get(dataset.path)
+    assert page.status_code == 200
+    assert f'<https://doi.org/{dataset.pid}>; rel="cite-as"' in page.headers["Link"]
+    xml = client.get(dataset.path + "datacite.xml")
+    assert xml.mimetype == "application/vnd.datacite.datacite+xml"
+    assert client.get("/.faircat/manifest.json").status_code == 404
+    assert client.get("/doi/../../etc/passwd").status_code == 404
+    name = [line for line in page.get_data(as_text=True).split('"')
+            if line.startswith("https://data.tls.example.org/files/")][0].rsplit("/", 1)[1]
+    download = client.get(f"/files/{dataset.pid}/{name}")
+    assert download.status_code == 200 and download.data[:8] == b"\x89HDF\r\n\x1a\n"
+    # a file of an embargoed experiment is never served, whatever the URL
+    assert client.get(f"/files/{registered.pid}/{name}").status_code == 404
+    assert client.get(f"/files/{dataset.pid}/nope.nxs").status_code == 404

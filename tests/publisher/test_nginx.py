@@ -297,3 +297,48 @@ def test_nginx_odd_doi_keeps_its_link_header(nginx_site: tuple[str, Path]) -> No
     status, headers = _get(f"{base}/{path}")
     assert status == 200
     assert headers["Link"].startswith('<https://doi.org/10.5072/odd%24x;y%7Bz%7D>; rel="cite-as"')
+
+
+@needs_nginx
+def test_generic_config_serves_signposting_for_any_number_of_pages(tmp_path: Path) -> None:
+    """The constant-size snippet the export writes: Link header built from the DOI in the path."""
+    from faircat.publisher.nginx import generic_config
+
+    site = tmp_path / "site"
+    _write_site(site)
+    (site / ".faircat").mkdir()
+    (site / ".faircat" / "manifest.json").write_text("{}")
+    snippet = tmp_path / "faircat.conf"
+    snippet.write_text(generic_config(str(site), "https://data.example.org",
+                                      registry.metadata_files()))
+    port = _free_port()
+    config = _server_config(tmp_path, snippet, port)
+    server = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start: {server.stderr.read()!r}") from None
+                time.sleep(0.05)
+        full = cases.full()
+        status, headers = _get(f"http://127.0.0.1:{port}/" + urls.doi_path(full.doi))
+        assert status == 200
+        link = headers["Link"]
+        assert f'<https://doi.org/{full.doi}>; rel="cite-as"' in link
+        assert (f'<https://data.example.org/doi/{full.doi}/datacite.xml>; rel="describedby"; '
+                'type="application/vnd.datacite.datacite+xml"') in link
+        assert 'rel="linkset"' in link
+        status, headers = _get(f"http://127.0.0.1:{port}/" + urls.doi_path(full.doi)
+                               + "datacite.xml")
+        assert status == 200
+        assert headers["Content-Type"].startswith("application/vnd.datacite.datacite+xml")
+        assert _get(f"http://127.0.0.1:{port}/.faircat/manifest.json")[0] == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
