@@ -171,10 +171,9 @@ def user() -> None:
     help="Facility role; repeat for several. Default: user.",
 )
 @click.option(
-    "--password",
-    prompt=False,
-    hide_input=True,
-    help="Password for the web portal (omit for token- or SSO-only accounts).",
+    "--set-password",
+    is_flag=True,
+    help="Prompt for a portal password (never on the command line, where ps would show it).",
 )
 @pass_state
 @reports_errors
@@ -186,11 +185,16 @@ def user_add(
     orcid: str | None,
     affiliation: str | None,
     roles: tuple[str, ...],
-    password: str | None,
+    set_password: bool,
 ) -> None:
     """Create a user account."""
     from faircat.catalogue.accounts import NewUser, add_user
 
+    password = (
+        click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if set_password
+        else None
+    )
     with state.catalogue().transaction() as session:
         created = add_user(
             session,

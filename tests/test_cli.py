@@ -203,3 +203,20 @@ def test_demo_builds_a_catalogue_from_nothing(run, tmp_path):
     assert "0 failed" in out
     refused = run("demo", "--investigations", "3", "--no-progress", code=65)
     assert "--reset" in refused.output
+
+
+def test_password_is_prompted_never_an_argument(run, settings):
+    from click.testing import CliRunner
+
+    from faircat.catalogue.accounts import get_user, verify_password
+    from faircat.catalogue.store import Catalogue
+
+    env = {"FAIRCAT_DATABASE_URL": settings.database_url, "FAIRCAT_CONFIG": "",
+           "FAIRCAT_INSTANCE_PATH": str(settings.instance_path)}
+    result = CliRunner().invoke(main, ["user", "add", "ana", "--name", "Ana", "--set-password"],
+                                input="s3cret horse\ns3cret horse\n", env=env)
+    assert result.exit_code == 0, result.output
+    catalogue = Catalogue.open(settings)
+    with catalogue.transaction() as session:
+        assert verify_password(get_user(session, "ana"), "s3cret horse")
+    catalogue.close()

@@ -234,8 +234,9 @@ def test_serve_the_site_and_public_files_only(world, tmp_path):
     assert xml.mimetype == "application/vnd.datacite.datacite+xml"
     assert client.get("/.faircat/manifest.json").status_code == 404
     assert client.get("/doi/../../etc/passwd").status_code == 404
-    name = [line for line in page.get_data(as_text=True).split('"')
-            if line.startswith("https://data.tls.example.org/files/")][0].rsplit("/", 1)[1]
+    url = next(part for part in page.get_data(as_text=True).split('"')
+               if part.startswith("https://data.tls.example.org/files/"))
+    name = url.rsplit("/", 1)[1]
     download = client.get(f"/files/{dataset.pid}/{name}")
     assert download.status_code == 200 and download.data[:8] == b"\x89HDF\r\n\x1a\n"
     # a file of an embargoed experiment is never served, whatever the URL
