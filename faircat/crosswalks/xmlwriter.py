@@ -1,9 +1,9 @@
 """A small streaming XML writer for the hot publishing path (DataCite XML, oai_dc, oai_datacite).
 
 Why it exists: building a DataCite ``<resource>`` (66 elements, 55 attributes) with lxml
-``SubElement`` and serialising it costs ~270 µs per record on the reference VM, most of it in
-per-node and per-attribute calls into lxml; writing the same document with this module costs a
-fraction of that (numbers in docs/perf-crosswalks.md). lxml stays the reference implementation:
+``SubElement`` and serialising it costs ~300–390 µs per record on the reference VM, most of it in
+per-node and per-attribute calls into lxml; writing the same document with this module costs
+~100–130 µs (numbers in docs/perf-crosswalks.md). lxml stays the reference implementation:
 ``tests/crosswalks/test_xmlwriter.py`` checks, for every golden case, the hostile case and random
 text, that this writer's bytes parse strictly and are C14N-equal to the lxml builder's tree.
 
@@ -15,12 +15,14 @@ How well-formedness is guaranteed by construction (this is not "XML from string 
 - Every text and attribute value is escaped: ``&``, ``<`` and ``>`` everywhere, ``"`` in
   attributes, and ``\\r`` (text) and ``\\t \\n \\r`` (attributes) as character references so a
   parser's normalisation gives the value back. No method accepts markup: a value is always data.
-- Characters XML 1.0 forbids (C0 controls but tab/newline/CR, U+FFFE, U+FFFF, lone surrogates) are
-  removed with :func:`.xmltext.clean`. Removal and escaping commute (both act character by
-  character and escaping never produces a forbidden character), and the markup this module writes
-  never contains one, so the finished document is checked once as a whole (a C-speed byte scan)
-  and cleaned as a whole only when that check finds something: the result equals cleaning every
-  value first.
+- Characters XML 1.0 forbids (C0 controls but tab/newline/CR, U+FFFE, U+FFFF, lone surrogates)
+  are removed from every value with :func:`.xmltext.clean` before escaping. The check that decides
+  whether a value needs cleaning or escaping is ``str.isprintable()`` (False for every control,
+  surrogate and noncharacter) plus ``in`` tests for the markup characters; anything it flags goes
+  through ``clean`` and the full escape. Values must be ``str`` (anything else raises).
+- Attributes come as a mapping (one value per name); :meth:`Dialect.attr_map` refuses two keys
+  for one attribute name, and a dialect refuses two prefixes for one namespace, so an element
+  cannot carry the same attribute twice.
 - The writer keeps the stack of open elements: :meth:`XmlWriter.end` closes the innermost one and
   :meth:`XmlWriter.finish` refuses to return a document with elements left open (or closed twice).
 - Namespace declarations are written on the root from the dialect; a nested element may only
@@ -40,7 +42,7 @@ from types import MappingProxyType
 from .xmltext import clean
 
 DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
-_NAME = re.compile(r"^(?:([A-Za-z_][A-Za-z0-9_.-]*):)?[A-Za-z_][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"^(?:([A-Za-z_][A-Za-z0-9_.-]*):)?[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _NO_ATTRS: Mapping[str, str] = MappingProxyType({})
 _INDENTS = tuple("\n" + "  " * depth for depth in range(32))
 

@@ -170,7 +170,7 @@ def test_layout_like_lxml() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad_tag", ["a b", "<x>", "a>", "1a", "q:t", "", "a:b:c", "x\x00", "é"], ids=repr
+    "bad_tag", ["a b", "<x>", "a>", "1a", "q:t", "", "a:b:c", "x\x00", "é", "a\n"], ids=repr
 )
 def test_rejects_bad_names(bad_tag: str) -> None:
     w = DIALECT.writer("root")
