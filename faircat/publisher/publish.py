@@ -20,7 +20,7 @@ from faircat.catalogue.models import DataPublication, Dataset, Investigation
 from faircat.catalogue.models.published import PublishedRecord, PublishState
 from faircat.catalogue.public import PublicItem, PublicView
 from faircat.config import Settings
-from faircat.crosswalks import datacite_xml, mandatory, oai_datacite, oai_dc
+from faircat.crosswalks import mandatory, oai_datacite, registry
 from faircat.crosswalks.urls import doi_path
 from faircat.errors import MetadataError
 
@@ -155,6 +155,7 @@ def _existing(session: Session, only: Iterable[int] | None) -> dict[str, tuple[i
 
 def _values(item: PublicItem, digest: str, now: datetime) -> dict[str, object]:
     record = item.record
+    core = registry.render_core(record)  # the formats share one DataCite dict
     return {
         "kind": record.kind,
         "status": record.access,
@@ -167,7 +168,7 @@ def _values(item: PublicItem, digest: str, now: datetime) -> dict[str, object]:
         "snippet": _snippet(item),
         "release_year": item.release_year,
         "facets": _facets(item),
-        "oai_dc": _fragment(oai_dc.oai_dc_xml(record)),
+        "oai_dc": _fragment(core["oai_dc.xml"]),
         "oai_datacite": _fragment(oai_datacite.oai_datacite_xml(record)),
-        "datacite": _fragment(datacite_xml.datacite_xml(record)),
+        "datacite": _fragment(core["datacite.xml"]),
     }
