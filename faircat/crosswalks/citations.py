@@ -16,6 +16,7 @@ from importlib.metadata import version as _package_version
 from typing import Any
 
 from . import mandatory
+from .apa import apa
 from .datacite import resource_type_general
 from .identifiers import doi_url
 from .urls import landing_url
@@ -108,6 +109,17 @@ def _style(name: str) -> Any:
 
 
 def render_style(record: Record, style: str = "apa") -> str:
+    """The record cited in a CSL style (plain text).
+
+    APA is computed directly by :func:`.apa.apa` (same text, ~1,000x faster); every other style
+    is rendered by citeproc-py (:func:`_citeproc`, also the oracle the APA tests compare with).
+    """
+    if style == "apa":
+        return apa(record)
+    return _citeproc(record, style)
+
+
+def _citeproc(record: Record, style: str) -> str:
     """The record cited in a CSL style (plain text), rendered by citeproc-py."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON

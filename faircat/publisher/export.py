@@ -31,7 +31,7 @@ from faircat.crosswalks.registry import metadata_files
 from faircat.publisher import listings
 from faircat.publisher.nginx import generic_config
 from faircat.publisher.pages import Site
-from faircat.publisher.plan import CitationCache, landing_files
+from faircat.publisher.plan import landing_files
 from faircat.publisher.previews import Previews
 from faircat.publisher.publish import content_hash, landing_path, publish
 from faircat.publisher.writer import (
@@ -124,7 +124,6 @@ def _export(
 
     root = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.build-")) if fresh else out
     writer = SiteWriter(root, fresh=fresh)
-    cites = CitationCache(settings.instance_path / "cache" / "citations.sqlite")
     previews = Previews(settings.instance_path / "cache" / "previews")
     try:
         with catalogue.transaction() as session:
@@ -148,13 +147,11 @@ def _export(
                 path, digest = _path(item), content_hash(item)
                 if manifest.get(path) == digest:
                     continue  # a sibling of a changed record: its own page is current
-                _write_page(writer, item, site, cites, previews)
+                _write_page(writer, item, site, previews)
                 manifest[path] = digest
                 report.written += 1
                 if on_page:
                     on_page(report.written, total)
-                if report.written % 500 == 0:
-                    cites.commit()
             for path in gone:
                 writer.remove(path)
                 manifest.pop(path, None)
@@ -171,8 +168,6 @@ def _export(
         if fresh:
             shutil.rmtree(root, ignore_errors=True)
         raise
-    finally:
-        cites.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -181,13 +176,11 @@ def _path(item: PublicItem) -> str:
     return landing_path(item.record.doi)
 
 
-def _write_page(
-    writer: SiteWriter, item: PublicItem, site: Site, cites: CitationCache, previews: Previews
-) -> None:
+def _write_page(writer: SiteWriter, item: PublicItem, site: Site, previews: Previews) -> None:
     from faircat.publisher.render import render_landing, render_tombstone
 
     png = previews.get(item.preview) if item.preview is not None else None
-    page, files = landing_files(item, site, cites, png)
+    page, files = landing_files(item, site, png)
     html = render_tombstone(page) if item.record.access == "withdrawn" else render_landing(page)
     files["index.html"] = html.encode("utf-8")
     writer.directory(page.path, files)

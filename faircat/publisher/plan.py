@@ -1,14 +1,10 @@
-"""Page planning: public items in, page models and file contents out. No I/O but the caches.
+"""Page planning: public items in, page models and file contents out. No I/O.
 
 Everything a landing page directory holds is computed here as ``{file name: bytes}``; the
 writer (faircat.publisher.writer) alone touches the output tree.
 """
 
 from __future__ import annotations
-
-import sqlite3
-from collections.abc import Iterator, MutableMapping
-from pathlib import Path
 
 from faircat.catalogue.public import PublicItem
 from faircat.crosswalks import citations, linkset, oai_dc, registry, schemaorg
@@ -26,40 +22,6 @@ LABELS = {
     "linkset.json": "Linkset (RFC 9264)",
 }
 PREVIEW = "preview.png"
-
-
-class CitationCache(MutableMapping[str, str]):
-    """citeproc-py takes ~25 ms a citation: rendered citations persist across exports."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS citation (key TEXT PRIMARY KEY, text TEXT)")
-
-    def __getitem__(self, key: str) -> str:
-        row = self._db.execute("SELECT text FROM citation WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        return row[0]
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO citation VALUES (?, ?)", (key, value))
-
-    def __delitem__(self, key: str) -> None:
-        self._db.execute("DELETE FROM citation WHERE key = ?", (key,))
-
-    def __iter__(self) -> Iterator[str]:
-        return (row[0] for row in self._db.execute("SELECT key FROM citation"))
-
-    def __len__(self) -> int:
-        return self._db.execute("SELECT count(*) FROM citation").fetchone()[0]
-
-    def commit(self) -> None:
-        self._db.commit()
-
-    def close(self) -> None:
-        self._db.commit()
-        self._db.close()
 
 
 def meta_tags(item: PublicItem) -> tuple[tuple[str, str], ...]:
@@ -91,7 +53,7 @@ def _links(refs: tuple, base_url: str) -> tuple[Link, ...]:
 
 
 def landing_files(
-    item: PublicItem, site: Site, cache: MutableMapping[str, str], preview: bytes | None
+    item: PublicItem, site: Site, preview: bytes | None
 ) -> tuple[LandingPage, dict[str, bytes]]:
     """The page model and every file of the landing page directory except index.html."""
     record = item.record
@@ -104,7 +66,8 @@ def landing_files(
     ]
     cites = [Citation("DataCite", citations.datacite_text(record))]
     if record.access != "withdrawn":
-        cites.append(Citation("APA", citations.cached_citation(record, "apa", cache)))
+        # faircat's APA formatter, checked against citeproc-py: ~20 µs instead of ~25 ms
+        cites.append(Citation("APA", citations.render_style(record, "apa")))
     cites += [
         Citation("BibTeX", citations.bibtex(record).decode(), "application/x-bibtex"),
         Citation("RIS", citations.ris(record).decode(), "application/x-research-info-systems"),
