@@ -33,15 +33,8 @@ SITE = Site(
     beamlines=(("XALOC", "/beamlines/xaloc/"), ("CLAESS", "/beamlines/claess/")),
     build_time="2026-06-02T10:00:00Z",
 )
-LABELS = {
-    "datacite.xml": "DataCite XML",
-    "datacite.json": "DataCite JSON",
-    "schemaorg.jsonld": "schema.org JSON-LD",
-    "citation.bib": "BibTeX",
-    "citation.ris": "RIS",
-    "citation.csl.json": "CSL-JSON",
-    "citation.txt": "Citation (text)",
-}
+from faircat.publisher.plan import LABELS  # noqa: E402  (one list of labels)
+
 #: A title that breaks naive templates: closes the script element, injects markup, quotes.
 NASTY_TITLE = "Nasty </script><script>alert(1)</script> <b>bold</b> & \"double\" 'single'"
 

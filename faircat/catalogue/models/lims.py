@@ -88,7 +88,18 @@ class Container(IdMixin, Base):
     samples: Mapped[list[Sample]] = relationship(back_populates="container")
 
 
-class SamplePlan(IdMixin, Base):
+class UnitCellMixin:
+    """A unit cell: edges in angstrom, angles in degrees (planned or found by processing)."""
+
+    cell_a: Mapped[float | None] = mapped_column(Float)
+    cell_b: Mapped[float | None] = mapped_column(Float)
+    cell_c: Mapped[float | None] = mapped_column(Float)
+    cell_alpha: Mapped[float | None] = mapped_column(Float)
+    cell_beta: Mapped[float | None] = mapped_column(Float)
+    cell_gamma: Mapped[float | None] = mapped_column(Float)
+
+
+class SamplePlan(UnitCellMixin, IdMixin, Base):
     """Experiment and processing plan for one MX sample."""
 
     __tablename__ = "sample_plan"
@@ -100,12 +111,6 @@ class SamplePlan(IdMixin, Base):
     required_multiplicity: Mapped[float | None] = mapped_column(Float)
     beam_size: Mapped[float | None] = mapped_column(Float)  # micrometre
     space_group: Mapped[str | None] = mapped_column(String(32))
-    cell_a: Mapped[float | None] = mapped_column(Float)
-    cell_b: Mapped[float | None] = mapped_column(Float)
-    cell_c: Mapped[float | None] = mapped_column(Float)
-    cell_alpha: Mapped[float | None] = mapped_column(Float)
-    cell_beta: Mapped[float | None] = mapped_column(Float)
-    cell_gamma: Mapped[float | None] = mapped_column(Float)
     search_models: Mapped[str | None] = mapped_column(Text)  # PDB ids or file names
 
 
@@ -117,7 +122,7 @@ processing_input = Table(
 )
 
 
-class ProcessingRun(IdMixin, TimestampMixin, Base):
+class ProcessingRun(UnitCellMixin, IdMixin, TimestampMixin, Base):
     __tablename__ = "processing_run"
 
     program: Mapped[str] = mapped_column(String(64))  # autoPROC, xia2, XDS...
@@ -131,12 +136,6 @@ class ProcessingRun(IdMixin, TimestampMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message: Mapped[str | None] = mapped_column(Text)
     space_group: Mapped[str | None] = mapped_column(String(32))
-    cell_a: Mapped[float | None] = mapped_column(Float)
-    cell_b: Mapped[float | None] = mapped_column(Float)
-    cell_c: Mapped[float | None] = mapped_column(Float)
-    cell_alpha: Mapped[float | None] = mapped_column(Float)
-    cell_beta: Mapped[float | None] = mapped_column(Float)
-    cell_gamma: Mapped[float | None] = mapped_column(Float)
 
     shells: Mapped[list[ProcessingShell]] = relationship(cascade="all, delete-orphan")
 
