@@ -24,6 +24,7 @@ from faircat.publisher.pages import (
     MetadataFile,
     Site,
 )
+from faircat.publisher.plan import LABELS
 from tests.crosswalks import cases
 
 SITE = Site(
@@ -33,7 +34,6 @@ SITE = Site(
     beamlines=(("XALOC", "/beamlines/xaloc/"), ("CLAESS", "/beamlines/claess/")),
     build_time="2026-06-02T10:00:00Z",
 )
-from faircat.publisher.plan import LABELS  # noqa: E402  (one list of labels)
 
 #: A title that breaks naive templates: closes the script element, injects markup, quotes.
 NASTY_TITLE = "Nasty </script><script>alert(1)</script> <b>bold</b> & \"double\" 'single'"
