@@ -138,6 +138,7 @@ def _export(
             manifest = writer.load_manifest()
             stale = {inv for _, path, digest, inv in rows if manifest.get(path) != digest}
             live = {path for _, path, _, _ in rows}
+            accepted = {pid: digest for pid, _, digest, _ in rows}
             gone = [p for p in manifest if p.startswith("/doi/") and p not in live]
             listing = listings.load(session)
             site = site_model(catalogue, listing.beamlines, now)
@@ -145,6 +146,10 @@ def _export(
             total = sum(1 for _, path, digest, _ in rows if manifest.get(path) != digest)
             for item in view.items(stale):
                 path, digest = _path(item), content_hash(item)
+                if accepted.get(item.record.doi) != digest:
+                    # publish refused this version (reported in report.skipped): the last
+                    # valid page stays, like its published metadata
+                    continue
                 if manifest.get(path) == digest:
                     continue  # a sibling of a changed record: its own page is current
                 _write_page(writer, item, site, previews)

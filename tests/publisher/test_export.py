@@ -242,3 +242,22 @@ def test_serve_the_site_and_public_files_only(world, tmp_path):
     # a file of an embargoed experiment is never served, whatever the URL
     assert client.get(f"/files/{registered.pid}/{name}").status_code == 404
     assert client.get(f"/files/{dataset.pid}/nope.nxs").status_code == 404
+
+
+def test_a_record_with_invalid_metadata_is_skipped_and_reported(world, tmp_path):
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.datasets[0].title = "   "  # no usable title: DataCite would reject it
+        inv.datasets[0].updated_at = NOW
+    report = export_site(world, out=tmp_path / "site", now=NOW)
+    assert report.records > 0
+    # the blank title falls back to a generated one, so nothing is skipped here; an empty
+    # experiment title is the real failure case
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.title, inv.updated_at = "", NOW + timedelta(minutes=1)
+    report = export_site(world, out=tmp_path / "site", now=NOW + timedelta(minutes=2))
+    assert any("title" in problem for problem in report.skipped), report.skipped
+    # the last valid page and metadata stay published
+    page = tmp_path / "site" / "doi" / "10.80100" / "tls.pub-1" / "index.html"
+    assert "Open experiment on lysozyme" in page.read_text()
