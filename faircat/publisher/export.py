@@ -120,7 +120,7 @@ def _export(
 
     with catalogue.transaction() as session:
         run = publish(session, settings, now, full=full)
-    report.published, report.skipped = len(run.changed), list(run.skipped)
+    report.published, report.skipped = run.changed, list(run.skipped)
 
     root = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.build-")) if fresh else out
     writer = SiteWriter(root, fresh=fresh)

@@ -52,6 +52,7 @@ class Listing:
 
 
 def load(session: Session) -> Listing:
+    """Every published record, newest first: the only full read of the table per export."""
     listing = Listing()
     query = select(
         PublishedRecord.path,
@@ -61,10 +62,12 @@ def load(session: Session) -> Listing:
         PublishedRecord.snippet,
         PublishedRecord.release_year,
         PublishedRecord.datestamp,
-        PublishedRecord.facets,
+        PublishedRecord.beamlines,
+        PublishedRecord.technique_names,
     ).order_by(PublishedRecord.datestamp.desc(), PublishedRecord.id.desc())
-    for path, title, kind, status, snippet, year, stamp, facets in session.execute(query):
-        facets = facets or {}
+    for path, title, kind, status, snippet, year, stamp, beamlines, techniques in session.execute(
+        query
+    ):
         listing.rows.append(
             Row(
                 path,
@@ -74,8 +77,8 @@ def load(session: Session) -> Listing:
                 snippet or "",
                 year,
                 stamp.date(),
-                tuple(facets.get("beamlines", ())),
-                tuple(facets.get("technique_names", ())),
+                tuple(beamlines.split("\n")) if beamlines else (),
+                tuple(techniques.split("\n")) if techniques else (),
             )
         )
     return listing

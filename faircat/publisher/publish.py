@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from faircat.catalogue.models import DataPublication, Dataset, Investigation
-from faircat.catalogue.models.published import PublishedRecord, PublishState
+from faircat.catalogue.models.published import PublishedMetadata, PublishedRecord, PublishState
 from faircat.catalogue.public import PublicItem, PublicView
 from faircat.config import Settings
 from faircat.crosswalks import mandatory, oai_datacite, registry
@@ -26,6 +26,8 @@ from faircat.errors import MetadataError
 
 # Bump when what a page or a metadata file shows changes for the same record.
 RENDER_VERSION = "1"
+_RECORD = PublishedRecord.__table__
+_METADATA = PublishedMetadata.__table__
 LAST_PUBLISH = "last_publish"
 
 
@@ -33,7 +35,7 @@ LAST_PUBLISH = "last_publish"
 class PublishRun:
     at: datetime
     full: bool
-    changed: list[PublicItem] = field(default_factory=list)  # new or different content
+    changed: int = 0  # records with new or different content (their datestamp moved)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)  # landing paths no longer published
     skipped: list[str] = field(default_factory=list)  # "pid: problem" (invalid metadata)
@@ -80,15 +82,6 @@ def _snippet(item: PublicItem) -> str:
     return text[:280] + ("…" if len(text) > 280 else "")
 
 
-def _facets(item: PublicItem) -> dict[str, object]:
-    return {
-        "beamlines": list(item.beamlines),
-        "techniques": [t.iri for t in item.record.techniques],
-        "technique_names": [t.name for t in item.record.techniques],
-        "type": item.record.kind,
-    }
-
-
 def publish(
     session: Session, settings: Settings, now: datetime, *, full: bool = False
 ) -> PublishRun:
@@ -111,21 +104,28 @@ def publish(
             continue
         try:
             mandatory.check(item.record)
-            values = _values(item, digest, now)
         except MetadataError as exc:
             run.skipped.append(f"{pid}: {exc}")
             continue
         # Core statements, not ORM objects: the public view expunges its session between
         # chunks to keep memory bounded, which would drop pending ORM objects.
+        values, metadata = _values(item, digest, now)
         if old is None:
-            session.execute(insert(PublishedRecord.__table__).values(pid=pid, **values))
+            row_id = session.execute(
+                insert(_RECORD).values(pid=pid, **values).returning(_RECORD.c.id)
+            ).scalar_one()
         else:
-            session.execute(
-                update(PublishedRecord.__table__)
-                .where(PublishedRecord.__table__.c.id == old[0])
-                .values(**values)
-            )
-        run.changed.append(item)
+            row_id = old[0]
+            session.execute(update(_RECORD).where(_RECORD.c.id == row_id).values(**values))
+            session.execute(delete(_METADATA).where(_METADATA.c.record_id == row_id))
+        session.execute(
+            insert(_METADATA),
+            [
+                {"record_id": row_id, "format": name, "content": text}
+                for name, text in metadata.items()
+            ],
+        )
+        run.changed += 1
     gone = [pid for pid in existing if pid not in seen]
     if gone:
         run.removed = [
@@ -153,10 +153,13 @@ def _existing(session: Session, only: Iterable[int] | None) -> dict[str, tuple[i
     return {pid: (row_id, digest) for pid, row_id, digest in session.execute(query)}
 
 
-def _values(item: PublicItem, digest: str, now: datetime) -> dict[str, object]:
+def _values(
+    item: PublicItem, digest: str, now: datetime
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The record row's values, and its metadata by OAI format."""
     record = item.record
     core = registry.render_core(record)  # the formats share one DataCite dict
-    return {
+    values = {
         "kind": record.kind,
         "status": record.access,
         "investigation_id": item.investigation_id,
@@ -167,8 +170,13 @@ def _values(item: PublicItem, digest: str, now: datetime) -> dict[str, object]:
         "title": record.title,
         "snippet": _snippet(item),
         "release_year": item.release_year,
-        "facets": _facets(item),
+        "beamlines": "\n".join(item.beamlines),
+        "techniques": "\n".join(t.iri for t in record.techniques),
+        "technique_names": "\n".join(t.name for t in record.techniques),
+    }
+    metadata = {
         "oai_dc": _fragment(core["oai_dc.xml"]),
         "oai_datacite": _fragment(oai_datacite.oai_datacite_xml(record)),
         "datacite": _fragment(core["datacite.xml"]),
     }
+    return values, metadata

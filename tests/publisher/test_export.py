@@ -123,16 +123,19 @@ def test_nothing_restricted_reaches_the_site(world, tmp_path):
 
 
 def test_published_records_table_holds_nothing_restricted(world, tmp_path):
-    from faircat.catalogue.models.published import PublishedRecord
+    from faircat.catalogue.models.published import PublishedMetadata, PublishedRecord
 
     export_site(world, out=tmp_path / "site", now=NOW)
     with world.transaction() as session:
         rows = session.scalars(select(PublishedRecord)).all()
+        metadata = session.scalars(select(PublishedMetadata)).all()
         dump = "\n".join(
-            f"{r.pid} {r.title} {r.snippet} {r.facets} {r.oai_dc} {r.oai_datacite} {r.datacite}"
-            for r in rows)
+            f"{r.pid} {r.title} {r.snippet} {r.beamlines} {r.techniques} {r.path}" for r in rows
+        ) + "\n".join(m.content for m in metadata)
     assert rows and SENTINEL not in dump
     assert {r.status for r in rows} == {"open", "embargoed"}
+    assert {m.format for m in metadata} == {"oai_dc", "oai_datacite", "datacite"}
+    assert len(metadata) == 3 * len(rows)
 
 
 def _inodes(root: Path) -> dict[str, int]:

@@ -23,7 +23,11 @@ from faircat.catalogue.models.publication import (
     PublicationDate,
     RelatedItem,
 )
-from faircat.catalogue.models.published import PublishedRecord, PublishState
+from faircat.catalogue.models.published import (
+    PublishedMetadata,
+    PublishedRecord,
+    PublishState,
+)
 from faircat.catalogue.models.workflow import AuditEvent, ReleaseRequest
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "PublicationCreator",
     "PublicationDate",
     "PublishState",
+    "PublishedMetadata",
     "PublishedRecord",
     "RelatedItem",
     "ReleaseRequest",

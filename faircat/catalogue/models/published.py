@@ -10,9 +10,8 @@ withdrawal): it is the OAI-PMH datestamp.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faircat.catalogue.models.base import Base, BigId, BigIdMixin, UTCDateTime
@@ -36,11 +35,26 @@ class PublishedRecord(BigIdMixin, Base):
     title: Mapped[str] = mapped_column(Text)
     snippet: Mapped[str] = mapped_column(Text, default="")  # for listings and search
     release_year: Mapped[int | None]
-    # Listing and OAI set memberships: beamlines, techniques (PaNET ids), types.
-    facets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    oai_dc: Mapped[str | None] = mapped_column(Text)
-    oai_datacite: Mapped[str | None] = mapped_column(Text)
-    datacite: Mapped[str | None] = mapped_column(Text)
+    # Listing and OAI set memberships, newline-separated (read for every record on every
+    # export: plain text splits ten times faster than JSON decodes).
+    beamlines: Mapped[str] = mapped_column(Text, default="")
+    techniques: Mapped[str] = mapped_column(Text, default="")  # PaNET IRIs
+    technique_names: Mapped[str] = mapped_column(Text, default="")
+
+
+class PublishedMetadata(Base):
+    """A record's metadata in one format (``oai_dc``, ``oai_datacite``, ``datacite``), without
+    the XML declaration, ready to embed. Kept apart from the record row so that listing every
+    record reads a few small columns, not kilobytes of XML per record.
+    """
+
+    __tablename__ = "published_metadata"
+
+    record_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("published_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    format: Mapped[str] = mapped_column(String(32), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
 
 
 class PublishState(Base):

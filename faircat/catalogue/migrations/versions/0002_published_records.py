@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 23:05:58.160920
+Create Date: 2026-11-24 00:12:52.538567
 """
 
 from collections.abc import Sequence
@@ -45,10 +45,9 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("snippet", sa.Text(), nullable=False),
         sa.Column("release_year", sa.Integer(), nullable=True),
-        sa.Column("facets", sa.JSON(), nullable=False),
-        sa.Column("oai_dc", sa.Text(), nullable=True),
-        sa.Column("oai_datacite", sa.Text(), nullable=True),
-        sa.Column("datacite", sa.Text(), nullable=True),
+        sa.Column("beamlines", sa.Text(), nullable=False),
+        sa.Column("techniques", sa.Text(), nullable=False),
+        sa.Column("technique_names", sa.Text(), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["investigation_id"],
@@ -64,6 +63,21 @@ def upgrade() -> None:
             "ix_published_record_investigation", ["investigation_id"], unique=False
         )
 
+    op.create_table(
+        "published_metadata",
+        sa.Column(
+            "record_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("format", sa.String(length=32), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["published_record.id"],
+            name=op.f("fk_published_metadata_record_id_published_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", "format", name=op.f("pk_published_metadata")),
+    )
     with op.batch_alter_table("data_publication", schema=None) as batch_op:
         batch_op.create_index("ix_publication_updated", ["updated_at"], unique=False)
 
@@ -89,6 +103,7 @@ def downgrade() -> None:
     with op.batch_alter_table("data_publication", schema=None) as batch_op:
         batch_op.drop_index("ix_publication_updated")
 
+    op.drop_table("published_metadata")
     with op.batch_alter_table("published_record", schema=None) as batch_op:
         batch_op.drop_index("ix_published_record_investigation")
         batch_op.drop_index("ix_published_record_datestamp")
