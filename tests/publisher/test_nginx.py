@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -206,13 +207,12 @@ http {{
     return config
 
 
-@pytest.fixture
-def nginx_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def _running_nginx(tmp_path: Path, snippet_text: str) -> Iterator[str]:
+    """nginx serving ``snippet_text`` inside a server block on a free port; yields its URL."""
     assert NGINX is not None
-    site = tmp_path / "site"
-    _write_site(site)
     snippet = tmp_path / "faircat.conf"
-    snippet.write_text(nginx_config(str(site), [_page(r) for r in _records()]))
+    snippet.write_text(snippet_text)
     port = _free_port()
     config = _server_config(tmp_path, snippet, port)
     check = subprocess.run(
@@ -237,10 +237,19 @@ def nginx_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"nginx did not start: {server.stderr.read()!r}") from None
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", site
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def nginx_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    site = tmp_path / "site"
+    _write_site(site)
+    snippet = nginx_config(str(site), [_page(r) for r in _records()])
+    with _running_nginx(tmp_path, snippet) as base:
+        yield base, site
 
 
 def _get(url: str) -> tuple[int, dict[str, str]]:
@@ -308,37 +317,19 @@ def test_generic_config_serves_signposting_for_any_number_of_pages(tmp_path: Pat
     _write_site(site)
     (site / ".faircat").mkdir()
     (site / ".faircat" / "manifest.json").write_text("{}")
-    snippet = tmp_path / "faircat.conf"
-    snippet.write_text(generic_config(str(site), "https://data.example.org",
-                                      registry.metadata_files()))
-    port = _free_port()
-    config = _server_config(tmp_path, snippet, port)
-    server = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(config)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not start: {server.stderr.read()!r}") from None
-                time.sleep(0.05)
+    snippet = generic_config(str(site), "https://data.example.org", registry.metadata_files())
+    with _running_nginx(tmp_path, snippet) as base:
         full = cases.full()
-        status, headers = _get(f"http://127.0.0.1:{port}/" + urls.doi_path(full.doi))
+        status, headers = _get(f"{base}/" + urls.doi_path(full.doi))
         assert status == 200
         link = headers["Link"]
         assert f'<https://doi.org/{full.doi}>; rel="cite-as"' in link
-        assert (f'<https://data.example.org/doi/{full.doi}/datacite.xml>; rel="describedby"; '
-                'type="application/vnd.datacite.datacite+xml"') in link
+        assert (
+            f'<https://data.example.org/doi/{full.doi}/datacite.xml>; rel="describedby"; '
+            'type="application/vnd.datacite.datacite+xml"'
+        ) in link
         assert 'rel="linkset"' in link
-        status, headers = _get(f"http://127.0.0.1:{port}/" + urls.doi_path(full.doi)
-                               + "datacite.xml")
+        status, headers = _get(f"{base}/" + urls.doi_path(full.doi) + "datacite.xml")
         assert status == 200
         assert headers["Content-Type"].startswith("application/vnd.datacite.datacite+xml")
-        assert _get(f"http://127.0.0.1:{port}/.faircat/manifest.json")[0] == 404
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        assert _get(f"{base}/.faircat/manifest.json")[0] == 404
