@@ -337,21 +337,6 @@ class PublicView:
             visit=inv.visit,
             investigation_type=inv.type,
         )
-        if state is LifecycleState.EMBARGOED:
-            # Metadata only: the registered DOI's title, creators and dates, nothing else.
-            yield PublicItem(
-                v.Record(
-                    kind="experiment",
-                    local_id=f"experiment-{inv.id}",
-                    title=inv.title,
-                    doi=doi,
-                    landing_url=url,
-                    **common,
-                ),
-                investigation_id=inv.id,
-                release_year=year,
-            )
-            return
         yield PublicItem(
             v.Record(
                 kind="experiment",
@@ -369,7 +354,9 @@ class PublicView:
                 **common,
             ),
             investigation_id=inv.id,
-            beamlines=beamlines,
+            # A metadata-only page (embargoed, DOI registered) shows title, creators and dates
+            # only: everything else above is empty unless open, and no beamline lists it.
+            beamlines=() if state is LifecycleState.EMBARGOED else beamlines,
             release_year=year,
         )
         for d, ref in zip(datasets, dataset_refs, strict=True):
@@ -508,6 +495,7 @@ def public_file(session: Session, doi: str, name: str, now: datetime) -> str | N
     if investigation is None or state_at(dates_of(investigation), now) is not LifecycleState.PUBLIC:
         return None
     return session.scalar(
-        select(Datafile.location).where(Datafile.dataset_id == row.dataset_id,
-                                        Datafile.name == name)
+        select(Datafile.location).where(
+            Datafile.dataset_id == row.dataset_id, Datafile.name == name
+        )
     )

@@ -37,7 +37,6 @@ class PublishRun:
     full: bool
     changed: int = 0  # records with new or different content (their datestamp moved)
     unchanged: int = 0
-    removed: list[str] = field(default_factory=list)  # landing paths no longer published
     skipped: list[str] = field(default_factory=list)  # "pid: problem" (invalid metadata)
 
 
@@ -128,12 +127,6 @@ def publish(
         run.changed += 1
     gone = [pid for pid in existing if pid not in seen]
     if gone:
-        run.removed = [
-            p
-            for (p,) in session.execute(
-                select(PublishedRecord.path).where(PublishedRecord.pid.in_(gone))
-            )
-        ]
         session.execute(delete(PublishedRecord).where(PublishedRecord.pid.in_(gone)))
     if state is None:
         session.add(PublishState(key=LAST_PUBLISH, value=now))
