@@ -24,16 +24,29 @@ from faircat.catalogue.models.publication import (
     RelatedItem,
 )
 from faircat.catalogue.models.published import (
+    OaiSet,
     PublishedMetadata,
     PublishedRecord,
+    PublishedSet,
     PublishState,
 )
-from faircat.catalogue.models.workflow import AuditEvent, ReleaseRequest
+from faircat.catalogue.models.workflow import (
+    AuditEvent,
+    DoiTask,
+    JobLock,
+    Notification,
+    ReleaseRequest,
+)
 
 __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "DoiTask",
+    "JobLock",
+    "Notification",
+    "OaiSet",
+    "PublishedSet",
     "Base",
     "Container",
     "DataPublication",

@@ -65,6 +65,8 @@ class Investigation(IdMixin, TimestampMixin, Base):
     release_date: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     doi: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The release date the PI was last warned about (a moved date warns again).
+    release_notice_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     facility: Mapped[Facility] = relationship()
     instruments: Mapped[list[Instrument]] = relationship(secondary=investigation_instrument)

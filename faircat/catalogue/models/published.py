@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faircat.catalogue.models.base import Base, BigId, BigIdMixin, UTCDateTime
@@ -55,6 +55,34 @@ class PublishedMetadata(Base):
     )
     format: Mapped[str] = mapped_column(String(32), primary_key=True)
     content: Mapped[str] = mapped_column(Text)
+
+
+class PublishedSet(Base):
+    """OAI-PMH set membership of a record, one row per set and ancestor set (``beamline`` and
+    ``beamline:xaloc``). The record's datestamp is copied here so that a selective harvest is
+    one range scan of ``(spec, datestamp, record_id)``, however rare the set.
+    """
+
+    __tablename__ = "published_set"
+    __table_args__ = (
+        PrimaryKeyConstraint("record_id", "spec"),
+        Index("ix_published_set_keyset", "spec", "datestamp", "record_id"),
+    )
+
+    record_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("published_record.id", ondelete="CASCADE")
+    )
+    spec: Mapped[str] = mapped_column(String(255))
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OaiSet(Base):
+    """The name of every set the publisher has used (for ListSets)."""
+
+    __tablename__ = "oai_set"
+
+    spec: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
 
 
 class PublishState(Base):

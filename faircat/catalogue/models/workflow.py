@@ -58,3 +58,60 @@ class AuditEvent(BigIdMixin, CreatedMixin, Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(BigIdMixin, CreatedMixin, Base):
+    """A message to one user, shown in the portal and sent by e-mail.
+
+    The e-mail is sent after the deciding transaction commits (``emailed_at`` stays empty until
+    the SMTP server accepted it), so an SMTP outage delays mail but never loses it or a decision.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user", "user_id", "read_at", "created_at"),
+        Index("ix_notification_mail", "emailed_at", "created_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)  # portal path
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("release_request.id"))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DoiTask(IdMixin, CreatedMixin, Base):
+    """Durable outbox of registry work: "bring this DOI to its target state and metadata".
+
+    The payload is computed when the task runs, from the catalogue as it is then, so a retry
+    never sends stale metadata. ``status``: pending (due at ``next_attempt_at``), done, or
+    rejected (the registry refused the metadata: a curator must look, no blind retry).
+    """
+
+    __tablename__ = "doi_task"
+    __table_args__ = (
+        Index("ix_doi_task_due", "status", "next_attempt_at"),
+        Index("ix_doi_task_publication", "publication_id", "status"),
+    )
+
+    publication_id: Mapped[int] = mapped_column(ForeignKey("data_publication.id"))
+    reason: Mapped[str] = mapped_column(String(64))  # register | release | amend | withdraw ...
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class JobLock(Base):
+    """A lease that lets only one release job (or scheduler) run at a time on any backend."""
+
+    __tablename__ = "job_lock"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
