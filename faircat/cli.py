@@ -8,68 +8,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from faircat import __version__
-from faircat.catalogue.store import Catalogue
 from faircat.catalogue.vocab import MemberRole, Role
-from faircat.config import SETTINGS, Settings, load_settings
-from faircat.errors import FaircatError, ValidationError
+from faircat.clitools import State, parse_datetime, pass_state, reports_errors
+from faircat.config import SETTINGS
+from faircat.errors import ValidationError
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class State:
-    def __init__(self, config_file: str | None) -> None:
-        self.config_file = config_file
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_file)
-        return self._settings
-
-    def catalogue(self, *, check: bool = True) -> Catalogue:
-        catalogue = Catalogue.open(self.settings)
-        if check:
-            catalogue.check_schema()
-        return catalogue
-
-
-pass_state = click.make_pass_decorator(State)
-
-
-def reports_errors(func: F) -> F:
-    """Print a FaircatError as one line and exit with its code; bugs keep their traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except FaircatError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def parse_datetime(value: str, what: str) -> datetime:
-    """ISO 8601; a date alone means midnight UTC, a naive time is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            f"invalid {what} {value!r}: expected ISO 8601, e.g. 2025-05-10T08:00Z", field=what
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
+# Shared by the command modules (workflow_cli, release_cli), which import them from here.
+__all__ = ["State", "main", "parse_datetime", "pass_state", "reports_errors"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="faircat")
@@ -502,6 +453,18 @@ def serve(state: State, host: str, port: int, workers: int, dev: bool) -> None:
 
     run_gunicorn(app, host, port, workers)
 
+
+# Groups defined in their own modules; imported last because they use the helpers above.
+from faircat.dev.commands import dev  # noqa: E402
+from faircat.release_cli import doi, release, scheduler  # noqa: E402
+from faircat.workflow_cli import mail, request  # noqa: E402
+
+main.add_command(request)
+main.add_command(mail)
+main.add_command(release)
+main.add_command(scheduler)
+main.add_command(doi)
+main.add_command(dev)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -74,10 +74,60 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "oai_admin_email", str, "data-curation@alba.example.org", "OAI-PMH Identify adminEmail."
     ),
+    Setting(
+        "oai_repository_identifier",
+        str,
+        "",
+        "OAI-PMH repository identifier (a dotted domain name; identifiers are "
+        "oai:<it>:<DOI>); empty means the host of facility_base_url.",
+    ),
+    Setting("oai_page_size", int, 100, "OAI-PMH records per ListRecords/ListIdentifiers page."),
+    Setting(
+        "oai_token_hours", int, 24, "Hours a resumption token stays valid (its expirationDate)."
+    ),
+    Setting(
+        "oai_max_concurrent",
+        int,
+        4,
+        "OAI-PMH requests one web worker serves at once; more are answered 503 + Retry-After.",
+    ),
     Setting("datacite_url", str, "http://127.0.0.1:5800/", "DataCite REST API base URL."),
     Setting("datacite_username", str, "ALBA.DATA", "DataCite repository id (datacentre symbol)."),
     Setting("datacite_password", str, "", "DataCite repository password.", secret=True),
-    Setting("smtp_url", str, "", "SMTP server for notifications, smtp://host:port.", secret=True),
+    Setting(
+        "datacite_workers",
+        int,
+        4,
+        "DataCite calls the release job makes at once (DataCite allows ~3,000 requests per "
+        "5 minutes per IP).",
+    ),
+    Setting(
+        "release_notice_days",
+        int,
+        30,
+        "Days before an embargo ends that the PI is told (and may ask for an extension).",
+    ),
+    Setting(
+        "release_interval_minutes",
+        int,
+        15,
+        "How often 'faircat scheduler' runs the release job.",
+    ),
+    Setting(
+        "smtp_url",
+        str,
+        "",
+        "SMTP server for notification e-mail: smtp://host:port, "
+        "smtp+starttls://user:pass@host:port or smtps://user:pass@host:port; empty sends no "
+        "e-mail (the portal still shows them).",
+        secret=True,
+    ),
+    Setting(
+        "mail_from",
+        str,
+        "data-curation@alba.example.org",
+        "From address of notification e-mail, e-mail or 'Name <e-mail>'.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -101,10 +151,18 @@ class Settings:
     facility_base_url: str
     facility_timezone: str
     oai_admin_email: str
+    oai_repository_identifier: str
+    oai_page_size: int
+    oai_token_hours: int
+    oai_max_concurrent: int
     datacite_url: str
     datacite_username: str
     datacite_password: str
+    datacite_workers: int
+    release_notice_days: int
+    release_interval_minutes: int
     smtp_url: str
+    mail_from: str
     source: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     def public_items(self) -> list[tuple[str, Any, str]]:

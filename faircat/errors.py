@@ -7,7 +7,8 @@ one class and print its message; anything else is a bug and keeps its traceback.
     ├── ConfigError            bad settings file or environment variable
     ├── ValidationError        bad input: names the record and the field
     │   ├── DuplicateError     the thing already exists (proposal/visit, username...)
-    │   └── NotFoundError      a referenced thing does not exist (user, instrument...)
+    │   ├── NotFoundError      a referenced thing does not exist (user, instrument...)
+    │   └── RequestError       a release request cannot be submitted or decided as asked
     ├── PermissionDenied       the access policy said no
     ├── IngestError            one file could not be ingested (names the file and the problem)
     └── MetadataError          a record lacks something a metadata format requires
@@ -46,6 +47,10 @@ class NotFoundError(ValidationError):
     """A referenced object does not exist."""
 
     exit_code = 66  # EX_NOINPUT
+
+
+class RequestError(ValidationError):
+    """A release request breaks a rule: a conflicting pending request, a decided request..."""
 
 
 class PermissionDenied(FaircatError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
@@ -68,3 +69,16 @@ def export_with_progress(export_site, catalogue: Catalogue, *, progress: bool | 
             bar.update(done - bar.n)
 
         return export_site(catalogue, on_page=on_page, **kwargs)
+
+
+@contextmanager
+def page_progress(progress: bool | None = None) -> Iterator[Callable[[int, int], None]]:
+    """An ``on_page(done, total)`` callback drawing a progress bar of pages written."""
+    with tqdm(total=0, unit="page", disable=not progress_enabled(progress), file=sys.stderr,
+              dynamic_ncols=True) as bar:
+
+        def on_page(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield on_page

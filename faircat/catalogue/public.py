@@ -83,6 +83,13 @@ class PublicItem:
     release_year: int | None = None
 
 
+def _registered_doi() -> Any:
+    """A DOI that is, or is being, registered: its metadata-only page is published *before*
+    the registry call, so the DOI resolves from the moment DataCite has it."""
+    wanted = [DoiState.REGISTERED, DoiState.FINDABLE]
+    return or_(DataPublication.doi_state.in_(wanted), DataPublication.doi_target_state.in_(wanted))
+
+
 def experiment_doi(facility: Facility, investigation: Investigation) -> str:
     """The experiment's DOI: stored, else derived from prefix, facility and proposal-visit."""
     if investigation.doi:
@@ -128,8 +135,7 @@ class PublicView:
     # -- which experiments ---------------------------------------------------------------------
     def _candidates(self) -> Any:
         registered = select(DataPublication.investigation_id).where(
-            DataPublication.kind == PublicationKind.INVESTIGATION,
-            DataPublication.doi_state.in_([DoiState.REGISTERED, DoiState.FINDABLE]),
+            DataPublication.kind == PublicationKind.INVESTIGATION, _registered_doi()
         )
         return select(Investigation).where(
             or_(
@@ -168,7 +174,7 @@ class PublicView:
                 select(DataPublication.investigation_id).where(
                     DataPublication.investigation_id.in_(ids),
                     DataPublication.kind == PublicationKind.INVESTIGATION,
-                    DataPublication.doi_state.in_([DoiState.REGISTERED, DoiState.FINDABLE]),
+                    _registered_doi(),
                 )
             )
         )

@@ -17,10 +17,16 @@ from sqlalchemy import delete, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from faircat.catalogue.models import DataPublication, Dataset, Investigation
-from faircat.catalogue.models.published import PublishedMetadata, PublishedRecord, PublishState
+from faircat.catalogue.models.published import (
+    OaiSet,
+    PublishedMetadata,
+    PublishedRecord,
+    PublishedSet,
+    PublishState,
+)
 from faircat.catalogue.public import PublicItem, PublicView
 from faircat.config import Settings
-from faircat.crosswalks import mandatory, oai_datacite, registry
+from faircat.crosswalks import mandatory, oai_datacite, oai_sets, registry
 from faircat.crosswalks.urls import doi_path
 from faircat.errors import MetadataError
 
@@ -28,6 +34,10 @@ from faircat.errors import MetadataError
 RENDER_VERSION = "1"
 _RECORD = PublishedRecord.__table__
 _METADATA = PublishedMetadata.__table__
+_SET = PublishedSet.__table__
+# What OAI-PMH exposes: open records, and withdrawn ones as persistent deletions. Embargoed
+# (metadata-only) records stay out of OAI-PMH until release.
+OAI_STATUSES = ("open", "withdrawn")
 LAST_PUBLISH = "last_publish"
 
 
@@ -93,6 +103,7 @@ def publish(
     view = PublicView(session, settings, now)
     existing = _existing(session, only)
     seen: set[str] = set()
+    set_names: dict[str, str] = {}
     for item in view.items(only):
         pid = item.record.doi
         seen.add(pid)
@@ -109,6 +120,9 @@ def publish(
         # Core statements, not ORM objects: the public view expunges its session between
         # chunks to keep memory bounded, which would drop pending ORM objects.
         values, metadata = _values(item, digest, now)
+        sets = oai_sets.record_sets(item.record, item.beamlines)
+        exposed = values["status"] in OAI_STATUSES
+        values["set_specs"] = _set_elements(sets) if exposed else ""
         if old is None:
             row_id = session.execute(
                 insert(_RECORD).values(pid=pid, **values).returning(_RECORD.c.id)
@@ -117,6 +131,13 @@ def publish(
             row_id = old[0]
             session.execute(update(_RECORD).where(_RECORD.c.id == row_id).values(**values))
             session.execute(delete(_METADATA).where(_METADATA.c.record_id == row_id))
+            session.execute(delete(_SET).where(_SET.c.record_id == row_id))
+        if exposed:
+            set_names.update(sets)
+            session.execute(
+                insert(_SET),
+                [{"record_id": row_id, "spec": spec, "datestamp": now} for spec, _ in sets],
+            )
         session.execute(
             insert(_METADATA),
             [
@@ -128,12 +149,31 @@ def publish(
     gone = [pid for pid in existing if pid not in seen]
     if gone:
         session.execute(delete(PublishedRecord).where(PublishedRecord.pid.in_(gone)))
+    _name_sets(session, set_names)
     if state is None:
         session.add(PublishState(key=LAST_PUBLISH, value=now))
     else:
         state.value = now
     session.flush()
     return run
+
+
+def _set_elements(sets: list[tuple[str, str]]) -> str:
+    # setSpecs match [A-Za-z0-9-_.!~*'()]+ with ':' separators: nothing to escape but the quote,
+    # which is fine in element content.
+    return "".join(f"<setSpec>{spec}</setSpec>" for spec, _ in sets)
+
+
+def _name_sets(session: Session, names: dict[str, str]) -> None:
+    """Record the name of every set used (ListSets); a renamed beamline renames its set."""
+    if not names:
+        return
+    known = {spec: name for spec, name in session.execute(select(OaiSet.spec, OaiSet.name))}
+    for spec, name in names.items():
+        if spec not in known:
+            session.add(OaiSet(spec=spec, name=name))
+        elif known[spec] != name:
+            session.execute(update(OaiSet).where(OaiSet.spec == spec).values(name=name))
 
 
 def _existing(session: Session, only: Iterable[int] | None) -> dict[str, tuple[int, str]]:

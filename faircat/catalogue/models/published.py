@@ -40,6 +40,8 @@ class PublishedRecord(BigIdMixin, Base):
     beamlines: Mapped[str] = mapped_column(Text, default="")
     techniques: Mapped[str] = mapped_column(Text, default="")  # PaNET IRIs
     technique_names: Mapped[str] = mapped_column(Text, default="")
+    # The record header's <setSpec> elements, ready to embed (empty when not exposed by OAI).
+    set_specs: Mapped[str] = mapped_column(Text, default="")
 
 
 class PublishedMetadata(Base):

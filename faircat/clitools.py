@@ -1,0 +1,69 @@
+"""What every ``faircat`` sub-command module shares: settings state, error reporting, dates.
+
+Kept apart from :mod:`faircat.cli` so that command modules import it without a cycle (``python
+-m faircat.cli`` runs cli.py as ``__main__``, a second copy of the module).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from faircat.catalogue.store import Catalogue
+from faircat.config import Settings, load_settings
+from faircat.errors import FaircatError, ValidationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    def __init__(self, config_file: str | None) -> None:
+        self.config_file = config_file
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_file)
+        return self._settings
+
+    def catalogue(self, *, check: bool = True) -> Catalogue:
+        catalogue = Catalogue.open(self.settings)
+        if check:
+            catalogue.check_schema()
+        return catalogue
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def reports_errors(func: F) -> F:
+    """Print a FaircatError as one line and exit with its code; bugs keep their traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FaircatError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_datetime(value: str, what: str) -> datetime:
+    """ISO 8601; a date alone means midnight UTC, a naive time is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"invalid {what} {value!r}: expected ISO 8601, e.g. 2025-05-10T08:00Z", field=what
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+

@@ -1,0 +1,132 @@
+"""The XML of every response, built by concatenating strings.
+
+Stored metadata fragments are embedded as they are (they were serialised and validated at
+publish time); everything else that reaches the output - arguments echoed back, error
+messages, set names, tokens - goes through :func:`text` / :func:`attr`, which escape markup and
+drop the characters XML 1.0 forbids, so the response is well-formed whatever a client sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from faircat.crosswalks.xmltext import clean
+from faircat.oaipmh.dates import format_datestamp
+from faircat.oaipmh.repository import Row
+
+_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"'
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    ' xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/'
+    ' http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd">'
+)
+_CLOSE = "</OAI-PMH>\n"
+
+
+def text(value: str) -> str:
+    value = clean(value)
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
+
+
+def attr(value: str) -> str:
+    value = text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    # Attribute values are whitespace-normalised by parsers: keep newlines/tabs as written.
+    return value.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+
+
+def envelope(now: datetime, base_url: str, request: Iterable[tuple[str, str]], body: str) -> str:
+    attributes = "".join(f' {key}="{attr(value)}"' for key, value in request)
+    return (
+        f"{_OPEN}<responseDate>{format_datestamp(now)}</responseDate>"
+        f"<request{attributes}>{text(base_url)}</request>{body}{_CLOSE}"
+    )
+
+
+def error(code: str, message: str) -> str:
+    return f'<error code="{code}">{text(message)}</error>'
+
+
+def header(row: Row, identifier_prefix: str) -> str:
+    status = ' status="deleted"' if row.deleted else ""
+    return (
+        f"<header{status}><identifier>{identifier_prefix}{text(row.pid)}</identifier>"
+        f"<datestamp>{format_datestamp(row.datestamp)}</datestamp>{row.set_specs}</header>"
+    )
+
+
+def record(row: Row, identifier_prefix: str) -> str:
+    if row.deleted:
+        return f"<record>{header(row, identifier_prefix)}</record>"
+    return f"<record>{header(row, identifier_prefix)}<metadata>{row.metadata}</metadata></record>"
+
+
+def resumption_token(token: str | None, total: int, cursor: int, expires: datetime | None) -> str:
+    """The token element; an empty one (no expiry) closes the list (protocol 3.5)."""
+    if token is None:
+        return f'<resumptionToken completeListSize="{total}" cursor="{cursor}"/>'
+    return (
+        f'<resumptionToken completeListSize="{total}" cursor="{cursor}" '
+        f'expirationDate="{format_datestamp(expires)}">{token}</resumptionToken>'  # type: ignore[arg-type]
+    )
+
+
+def identify(
+    *,
+    name: str,
+    base_url: str,
+    admin_email: str,
+    earliest: datetime,
+    repository_identifier: str,
+    sample_identifier: str,
+) -> str:
+    return (
+        "<Identify>"
+        f"<repositoryName>{text(name)}</repositoryName>"
+        f"<baseURL>{text(base_url)}</baseURL>"
+        "<protocolVersion>2.0</protocolVersion>"
+        f"<adminEmail>{text(admin_email)}</adminEmail>"
+        f"<earliestDatestamp>{format_datestamp(earliest)}</earliestDatestamp>"
+        "<deletedRecord>persistent</deletedRecord>"
+        "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>"
+        "<description>"
+        '<oai-identifier xmlns="http://www.openarchives.org/OAI/2.0/oai-identifier"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai-identifier'
+        ' http://www.openarchives.org/OAI/2.0/oai-identifier.xsd">'
+        "<scheme>oai</scheme>"
+        f"<repositoryIdentifier>{text(repository_identifier)}</repositoryIdentifier>"
+        "<delimiter>:</delimiter>"
+        f"<sampleIdentifier>{text(sample_identifier)}</sampleIdentifier>"
+        "</oai-identifier>"
+        "</description>"
+        "</Identify>"
+    )
+
+
+def metadata_formats(formats: Iterable[tuple[str, str, str]]) -> str:
+    """``formats``: (prefix, schema URL, namespace)."""
+    items = "".join(
+        f"<metadataFormat><metadataPrefix>{prefix}</metadataPrefix>"
+        f"<schema>{text(schema)}</schema>"
+        f"<metadataNamespace>{text(namespace)}</metadataNamespace></metadataFormat>"
+        for prefix, schema, namespace in formats
+    )
+    return f"<ListMetadataFormats>{items}</ListMetadataFormats>"
+
+
+def list_sets(sets: Iterable[tuple[str, str]]) -> str:
+    items = "".join(
+        f"<set><setSpec>{spec}</setSpec><setName>{text(name)}</setName></set>"
+        for spec, name in sets
+    )
+    return f"<ListSets>{items}</ListSets>"

@@ -1,0 +1,130 @@
+"""``faircat doi reconcile``: compare the catalogue's DOIs with the registry and repair drift.
+
+The registry is listed page by page (JSON:API ``GET /dois?prefix=...``, authenticated, so
+registered DOIs are included), not asked DOI by DOI. Drift is repaired by the outbox, never by
+ad-hoc calls: a DOI missing from the registry, in the wrong state or resolving to the wrong URL
+gets its local state corrected to what the registry holds and a task that brings it to its
+target. DOIs under our prefix the catalogue does not know are reported (they cannot be deleted
+once registered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+from sqlalchemy import select
+
+from faircat.catalogue import outbox
+from faircat.catalogue.models import DataPublication
+from faircat.catalogue.store import Catalogue
+from faircat.catalogue.vocab import DoiState
+from faircat.config import Settings
+from faircat.errors import FaircatError
+from faircat.publisher.publish import landing_path
+
+PAGE = 1000
+
+
+class RegistryUnavailable(FaircatError):
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+@dataclass
+class Drift:
+    doi: str
+    problem: str
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    drift: list[Drift] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # in the registry, not in the catalogue
+
+    def describe(self) -> str:
+        lines = [f"{self.checked} DOI(s) compared with the registry, {len(self.drift)} drifted"]
+        lines += [f"  {d.doi}: {d.problem}" for d in self.drift[:50]]
+        if self.unknown:
+            lines.append(f"{len(self.unknown)} DOI(s) in the registry unknown to the catalogue:")
+            lines += [f"  {doi}" for doi in self.unknown[:50]]
+        return "\n".join(lines)
+
+
+def registry_dois(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str, Any]]:
+    """Every DOI of our prefix in the registry: ``doi -> attributes`` (state, url)."""
+    found: dict[str, dict[str, Any]] = {}
+    base = settings.datacite_url.rstrip("/") + "/"
+    url: str | None = f"{base}dois"
+    params: dict[str, Any] | None = {
+        "prefix": settings.facility_doi_prefix,
+        "page[size]": PAGE,
+        "page[cursor]": 1,
+    }
+    auth = (settings.datacite_username, settings.datacite_password)
+    while url:
+        try:
+            response = requests.get(url, params=params, auth=auth, timeout=timeout)
+        except requests.RequestException as exc:
+            raise RegistryUnavailable(f"cannot list DOIs at {base}: {exc}") from exc
+        if response.status_code != 200:
+            raise RegistryUnavailable(
+                f"listing DOIs at {base} answered {response.status_code}: {response.text[:300]}"
+            )
+        body = response.json()
+        for item in body.get("data", []):
+            attributes = item.get("attributes", {})
+            found[(attributes.get("doi") or item["id"]).lower()] = attributes
+        url = (body.get("links") or {}).get("next")
+        params = None  # the next link carries them
+    return found
+
+
+def reconcile(
+    catalogue: Catalogue, settings: Settings, now: datetime, *, repair: bool = True
+) -> ReconcileReport:
+    remote = registry_dois(settings)
+    report = ReconcileReport()
+    wanted = [DoiState.REGISTERED, DoiState.FINDABLE]
+    with catalogue.transaction() as session:
+        publications = session.scalars(
+            select(DataPublication).where(
+                DataPublication.doi_target_state.in_(wanted) | DataPublication.doi_state.in_(wanted)
+            )
+        ).all()
+        known = set()
+        for publication in publications:
+            report.checked += 1
+            doi = publication.doi.lower()
+            known.add(doi)
+            attributes = remote.get(doi)
+            url = settings.facility_base_url + landing_path(publication.doi)
+            if attributes is None:
+                problem, actual = "missing from the registry", DoiState.NONE
+            else:
+                actual = _state(attributes.get("state"))
+                problem = ""
+                target = publication.doi_target_state
+                if actual is not target:
+                    problem = f"registry state {actual.value}, wanted {target.value}"
+                elif attributes.get("url") != url:
+                    problem = f"resolves to {attributes.get('url')!r}, not {url!r}"
+            if not problem:
+                if publication.doi_state is not actual:
+                    publication.doi_state = actual  # local bookkeeping caught up silently
+                continue
+            report.drift.append(Drift(publication.doi, problem))
+            if repair:
+                publication.doi_state = actual
+                outbox.enqueue(session, publication, "reconcile", now)
+        report.unknown = sorted(set(remote) - known)
+    return report
+
+
+def _state(value: Any) -> DoiState:
+    try:
+        return DoiState(value)
+    except ValueError:
+        return DoiState.NONE
