@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from faircat.catalogue.models import JobLock
@@ -49,8 +49,37 @@ def try_acquire(catalogue: Catalogue, name: str, holder: str, ttl: timedelta) ->
         with catalogue.engine.begin() as conn:
             conn.execute(insert(_LOCK).values(name=name, holder=holder, expires_at=now + ttl))
     except IntegrityError:
-        return False  # held, and not expired
+        return _take_from_dead(catalogue, name, holder, ttl)
     return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _take_from_dead(catalogue: Catalogue, name: str, holder: str, ttl: timedelta) -> bool:
+    """A holder killed on this host (kill -9, OOM) need not block the rerun until expiry."""
+    with catalogue.engine.begin() as conn:
+        current = conn.execute(select(_LOCK.c.holder).where(_LOCK.c.name == name)).scalar()
+        if current is None:
+            return False
+        host, _, rest = current.partition(":")
+        pid_text = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid_text.isdigit() or _alive(int(pid_text)):
+            return False
+        return bool(
+            conn.execute(
+                update(_LOCK)
+                .where(_LOCK.c.name == name, _LOCK.c.holder == current)
+                .values(holder=holder, expires_at=datetime.now(UTC) + ttl)
+            ).rowcount
+        )
 
 
 def renew(catalogue: Catalogue, name: str, holder: str, ttl: timedelta) -> bool:

@@ -7,6 +7,8 @@ state at ``now``, what leaves the catalogue:
 - embargoed experiment whose DOI is registered: a metadata-only experiment record (title,
   creators, dates, embargo end) and nothing of its datasets, summary or parameters;
 - withdrawn experiment: tombstones (title, DOI, dates, withdrawal) for it and its datasets;
+- a selection DOI (approved by a curator): its title and creators, and once the experiment is
+  public its abstract and datasets (HasPart);
 - anything else (scheduled, running, embargoed without a registered DOI): nothing at all.
 
 Logbooks, e-mail addresses, storage paths and restricted parameter types never leave. Records
@@ -24,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from faircat.catalogue.lifecycle import dates_of, state_at
 from faircat.catalogue.models import (
@@ -44,6 +46,7 @@ from faircat.catalogue.models import (
 from faircat.catalogue.models.data import dataset_input, dataset_technique
 from faircat.catalogue.models.facility import instrument_technique
 from faircat.catalogue.models.investigation import investigation_instrument
+from faircat.catalogue.models.publication import publication_dataset
 from faircat.catalogue.vocab import DoiState, LifecycleState, MemberRole, PublicationKind
 from faircat.config import Settings
 from faircat.crosswalks import view as v
@@ -180,6 +183,7 @@ class PublicView:
         )
         shown = [i for i in ids if states[i] in (LifecycleState.PUBLIC, LifecycleState.WITHDRAWN)]
         datasets = self._datasets(shown)
+        self._chunk_selections = self._selections(ids)
         for inv in investigations:
             state = states[inv.id]
             if state is LifecycleState.EMBARGOED and inv.id not in registered:
@@ -369,6 +373,86 @@ class PublicView:
             yield self._dataset(
                 inv, d, ref, experiment_ref, datasets, open_, contacts, common, beamlines, year
             )
+        refs = {d["row"].id: ref for d, ref in zip(datasets, dataset_refs, strict=True)}
+        for publication, dataset_ids in self._chunk_selections.get(inv.id, []):
+            yield self._selection(
+                inv,
+                publication,
+                [refs[i] for i in dataset_ids if i in refs],
+                experiment_ref,
+                open_,
+                common,
+                () if state is LifecycleState.EMBARGOED else beamlines,
+                year,
+            )
+
+    def _selections(self, ids: list[int]) -> dict[int, list[tuple[DataPublication, list[int]]]]:
+        """Selection DOIs (registered or being registered) of these experiments."""
+        out: dict[int, list[tuple[DataPublication, list[int]]]] = defaultdict(list)
+        publications = list(
+            self.session.scalars(
+                select(DataPublication)
+                .where(
+                    DataPublication.investigation_id.in_(ids),
+                    DataPublication.kind == PublicationKind.SELECTION,
+                    _registered_doi(),
+                )
+                .options(selectinload(DataPublication.creators))
+                .order_by(DataPublication.id)
+            )
+        )
+        if not publications:
+            return out
+        members: dict[int, list[int]] = defaultdict(list)
+        for pub_id, ds_id in self.session.execute(
+            select(publication_dataset.c.publication_id, publication_dataset.c.dataset_id)
+            .where(publication_dataset.c.publication_id.in_([p.id for p in publications]))
+            .order_by(publication_dataset.c.dataset_id)
+        ):
+            members[pub_id].append(ds_id)
+        for publication in publications:
+            out[publication.investigation_id].append((publication, members[publication.id]))
+        return out
+
+    def _selection(
+        self,
+        inv: Investigation,
+        publication: DataPublication,
+        parts: list[v.RecordRef],
+        experiment: v.RecordRef,
+        open_: bool,
+        common: dict[str, Any],
+        beamlines: tuple[str, ...],
+        year: int,
+    ) -> PublicItem:
+        creators = tuple(
+            v.Person(
+                c.given_name or "",
+                c.family_name or "",
+                c.full_name,
+                c.orcid or "",
+                v.Organization(c.affiliation, c.affiliation_ror or "") if c.affiliation else None,
+            )
+            for c in publication.creators
+            if c.contributor_type == "creator"
+        ) or (v.Person(full_name=self.facility.name),)
+        record = v.Record(
+            kind="selection",
+            local_id=f"selection-{publication.id}",
+            title=publication.title,
+            doi=publication.doi,
+            landing_url=landing_url_for(self.fview.base_url, publication.doi),
+            description=(publication.abstract or "") if open_ else "",
+            creators=creators,
+            licence=publication.licence or self.facility.licence,
+            keywords=tuple(k.strip() for k in (publication.keywords or "").split(",") if k.strip())
+            if open_
+            else (),
+            parts=tuple(parts) if open_ else (),
+            part_of=(experiment,),
+            **{k: val for k, val in common.items() if k not in ("creators", "licence")},
+        )
+        return PublicItem(record, inv.id, None, None, beamlines, year)
 
     def _ds_title(self, inv: Investigation, row: Dataset) -> str:
         return row.title or f"{inv.title}: dataset {row.name}"

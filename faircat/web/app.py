@@ -1,24 +1,30 @@
 """Flask app factory: the published static site, public file downloads, health, portal.
 
 The static site is served as the export wrote it (same media types as the generated nginx
-configuration); dynamic parts live under their own prefixes and never shadow site paths.
+configuration); dynamic parts live under their own prefixes and never shadow site paths. The
+portal (accounts, release requests) is the blueprint in :mod:`faircat.web.portal`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, abort, jsonify, render_template, send_file, send_from_directory
-from sqlalchemy import func, select
+from flask import Flask, abort, jsonify, send_file, send_from_directory
+from jinja2 import StrictUndefined
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from faircat.catalogue.lifecycle import public_clause
-from faircat.catalogue.models import Dataset, Instrument, Investigation
 from faircat.catalogue.public import public_file
 from faircat.catalogue.store import Catalogue
 from faircat.config import Settings, load_settings
 from faircat.crosswalks.registry import metadata_files
+from faircat.instance import secret_key
+from faircat.oaipmh import create_provider
 from faircat.publisher.nginx import landing_link_header, mime_types
+from faircat.web.context import system_clock
+from faircat.web.portal import init_portal
 
 
 def _media_type(name: str) -> str | None:
@@ -29,12 +35,36 @@ def _media_type(name: str) -> str | None:
     return types.get(suffix) or types.get(suffix.lstrip("."))
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
+    """The web app. ``config`` overrides Flask settings (tests: a fixed clock, plain cookies)."""
     settings = settings or load_settings()
     app = Flask(__name__, template_folder="../templates", static_folder=None)
-    app.config["SECRET_KEY"] = settings.secret_key or None
+    # A misspelt variable fails instead of rendering empty.
+    app.jinja_options = {
+        **app.jinja_options,
+        "undefined": StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
+    app.config.update(
+        # FAIRCAT_SECRET_KEY, else a key kept in the instance folder (shared by every worker).
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # Tokens live as long as the session: a long form must not expire while being typed.
+        WTF_CSRF_TIME_LIMIT=None,
+        FAIRCAT_NOW=system_clock,
+    )
+    # Deployment knobs for Flask itself, e.g. FLASK_SESSION_COOKIE_SECURE=true behind HTTPS.
+    app.config.from_prefixed_env("FLASK")
+    app.config.update(config or {})
+    if settings.secret_key:
+        app.config["SECRET_KEY"] = settings.secret_key  # never overridden by FLASK_*
     catalogue = Catalogue.open(settings)
     app.extensions["faircat"] = catalogue
+    init_portal(app)
     site = settings.site_dir
 
     @app.get("/healthz")
@@ -49,30 +79,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         if location is None or not Path(location).is_file():
             abort(404)
         return send_file(location, as_attachment=True, download_name=name)
-
-    @app.get("/portal/")
-    def portal():  # type: ignore[no-untyped-def]
-        now = datetime.now(UTC)
-        with catalogue.transaction() as session:
-            public = session.scalars(
-                select(Investigation)
-                .where(public_clause(now))
-                .order_by(Investigation.release_date.desc())
-                .limit(20)
-            ).all()
-            counts = {
-                "public": session.scalar(
-                    select(func.count(Investigation.id)).where(public_clause(now))
-                ),
-                "datasets": session.scalar(
-                    select(func.count(Dataset.id)).join(Investigation).where(public_clause(now))
-                ),
-                "instruments": session.scalar(select(func.count(Instrument.id))),
-            }
-            rows = [(inv.label, inv.title, inv.release_date.date().isoformat()) for inv in public]
-        return render_template(
-            "home.html", facility=settings.facility_name, counts=counts, rows=rows
-        )
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
@@ -93,4 +99,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             )
         return response
 
+    # OAI-PMH is a plain WSGI app (no Flask request overhead on a page of 100 records).
+    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {"/oai": create_provider(settings, catalogue)}
+    )
     return app

@@ -246,3 +246,58 @@ def test_counts_are_consistent_after_everything(world, release_settings, datacit
     expected = {EMB: "findable", PUB: "findable", SOON: "findable", run_doi: "registered"}
     assert {doi: state.value for doi, state in states.items()} == expected
     assert {d.doi: d.state for d in datacite.dois()} == expected
+
+
+def _select(world, release_settings, proposal: str, now):
+    from faircat.catalogue import requests as workflow
+    from faircat.catalogue.models import Investigation
+
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == proposal))
+        pi = session.scalar(select(User).where(User.username == "pi"))
+        curator = session.scalar(select(User).where(User.username == "cura"))
+        payload = workflow.selection_defaults(session, inv)
+        payload["title"] = f"Best scans of {proposal}"
+        payload["abstract"] = f"A selection of {proposal}"
+        request = workflow.submit(
+            session,
+            actor=pi,
+            investigation=inv,
+            kind="selection_doi",
+            justification="for the paper",
+            now=now,
+            payload=payload,
+        )
+        session.flush()
+        workflow.decide(
+            session,
+            curator=curator,
+            request_id=request.id,
+            approve=True,
+            comment="ok",
+            now=now,
+            settings=release_settings,
+        )
+
+
+def test_approved_selections_get_doi_and_landing_page(world, release_settings, datacite):
+    run(world, release_settings, NOW)
+    _select(world, release_settings, "PUB", NOW + timedelta(minutes=1))
+    _select(world, release_settings, "EMB", NOW + timedelta(minutes=1))
+    report = run(world, release_settings, NOW + timedelta(minutes=2))
+    assert not report.registry.waiting and report.registry.done == 2
+    selections = {p.doi: p for p in publications(world).values() if p.doi.endswith("-s1")}
+    public = selections["10.80100/tls.pub-1-s1"]
+    embargoed = selections["10.80100/tls.emb-1-s1"]
+    assert datacite.get(public.doi).state == "findable"
+    assert datacite.get(embargoed.doi).state == "registered"
+    site = release_settings.site_dir / "doi" / "10.80100"
+    open_page = (site / "tls.pub-1-s1" / "index.html").read_text()
+    assert "Best scans of PUB" in open_page and "A selection of PUB" in open_page
+    assert "PUB scan" in open_page  # its dataset, listed as a part
+    closed_page = (site / "tls.emb-1-s1" / "index.html").read_text()
+    assert "Best scans of EMB" in closed_page and "A selection of EMB" not in closed_page
+    assert b"Best scans of PUB" in datacite.get(public.doi).xml
+    # the embargoed selection becomes findable with its experiment
+    run(world, release_settings, investigation(world, "EMB").release_date + timedelta(minutes=1))
+    assert datacite.get(embargoed.doi).state == "findable"

@@ -1,0 +1,151 @@
+"""Signing in and out of the portal: username + password (argon2), Flask-Login sessions.
+
+The session cookie holds the user id and a fingerprint of the password hash, so changing a
+password (or deactivating the account) ends every session of that account on its next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import select
+
+from faircat.catalogue.accounts import verify_password
+from faircat.catalogue.models import User
+from faircat.catalogue.vocab import Role
+from faircat.web import context
+from faircat.web.forms import LoginForm, LogoutForm
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "portal.auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+
+FAILED_LOGIN = "Unknown username or wrong password."
+
+# Verifying against this hash when the username is unknown makes a failed login take as long
+# for a missing account as for a wrong password, so timing does not reveal which accounts exist.
+_DUMMY_HASH: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in person as Flask-Login sees it: plain values, no database session."""
+
+    user_id: int
+    username: str
+    full_name: str
+    roles: frozenset[Role]
+    fingerprint: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & {Role.CURATOR, Role.ADMIN})
+
+    def get_id(self) -> str:
+        return f"{self.user_id}:{self.fingerprint}"
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.username, user.full_name, user.role_names, _fingerprint(user))
+
+
+@login_manager.user_loader
+def load_account(session_id: str) -> Account | None:
+    user_id, _, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    with context.catalogue().transaction() as db:
+        user = db.get(User, int(user_id))
+        if user is None or not user.active or _fingerprint(user) != fingerprint:
+            return None
+        return _account(user)
+
+
+def _username(typed: str) -> str:
+    # Usernames are lower case (accounts.add_user); "Pia " signs in as "pia".
+    return typed.strip().lower()
+
+
+def _check_password(user: User | None, password: str) -> bool:
+    global _DUMMY_HASH
+    if user is not None:
+        return verify_password(user, password)
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = PasswordHasher().hash("faircat-no-such-account")
+    stand_in = User(username="-", full_name="-", password_hash=_DUMMY_HASH, active=True)
+    verify_password(stand_in, password)
+    return False
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path inside the portal, never another site."""
+    portal_home = url_for("portal.home")
+    if not target:
+        return portal_home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(portal_home):
+        return portal_home
+    if "\\" in target:
+        return portal_home
+    return target
+
+
+def signing_disabled() -> bool:
+    from flask import current_app
+
+    return not current_app.config.get("SECRET_KEY")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if signing_disabled():
+        # Without a secret key, session cookies cannot be signed: say so instead of a 500.
+        return render_template("portal/login.html", form=None, disabled=True), 503
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        with context.catalogue().transaction() as db:
+            user = db.scalar(select(User).where(User.username == _username(form.username.data)))
+            ok = _check_password(user, form.password.data)
+            account = _account(user) if ok and user is not None else None
+        if account is not None:
+            session.clear()  # a fresh session at login: no fixation of a session set before
+            login_user(account)
+            session.permanent = True
+            flash(f"Signed in as {account.full_name}.", "success")
+            return redirect(safe_next(request.args.get("next")))
+        form.password.errors.append(FAILED_LOGIN)
+        return render_template("portal/login.html", form=form, disabled=False), 401
+    status = 400 if form.is_submitted() else 200
+    return render_template("portal/login.html", form=form, disabled=False), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "success")
+    return redirect(url_for("portal.auth.login"))
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
