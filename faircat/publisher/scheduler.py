@@ -1,6 +1,6 @@
 """``faircat scheduler``: the release job on a timer, in its own process (never in web workers).
 
-APScheduler's blocking scheduler with its job store in the catalogue database: the schedule
+APScheduler with its job store in the catalogue database: the schedule
 survives restarts, missed runs (the machine was down) coalesce into one, and one instance of
 the job runs at a time. Two schedulers started by mistake are safe: each run takes the
 database lease of :mod:`faircat.publisher.release`, so the second one's run is skipped.
@@ -9,12 +9,16 @@ database lease of :mod:`faircat.publisher.release`, so the second one's run is s
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
-from faircat.catalogue.locks import Busy
+from faircat.catalogue.db import make_engine
+from faircat.catalogue.locks import Busy, lease
 from faircat.catalogue.store import Catalogue
 from faircat.config import Settings
 
@@ -40,11 +44,13 @@ def release_tick() -> None:
         catalogue.close()
 
 
-def build_scheduler(settings: Settings, interval: timedelta) -> BlockingScheduler:
+def build_scheduler(settings: Settings, interval: timedelta) -> BackgroundScheduler:
     global _settings
     _settings = settings
-    scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
+    return BackgroundScheduler(
+        # Our engine, with SQLite's busy timeout: two schedulers starting together would
+        # otherwise get "database is locked" creating or updating the job table.
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url))},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -52,20 +58,44 @@ def build_scheduler(settings: Settings, interval: timedelta) -> BlockingSchedule
         },
         timezone=UTC,
     )
-    scheduler.add_job(
-        "faircat.publisher.scheduler:release_tick",
-        "interval",
-        seconds=int(interval.total_seconds()),
-        id=JOB_ID,
-        replace_existing=True,
-        next_run_time=datetime.now(UTC),  # run once at start, then on the interval
-    )
-    return scheduler
+
+
+def install_job(scheduler: BackgroundScheduler, settings: Settings, interval: timedelta) -> None:
+    """(Re)place the release job in the shared job store, one scheduler at a time: two
+    schedulers starting together would otherwise race on the same job row."""
+    catalogue = Catalogue.open(settings)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with lease(catalogue, "scheduler-setup", timedelta(minutes=1)):
+                    scheduler.add_job(
+                        "faircat.publisher.scheduler:release_tick",
+                        "interval",
+                        seconds=int(interval.total_seconds()),
+                        id=JOB_ID,
+                        replace_existing=True,
+                        next_run_time=datetime.now(UTC),  # once now, then on the interval
+                    )
+                return
+            except Busy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        catalogue.close()
 
 
 def run_scheduler(settings: Settings, interval: timedelta) -> None:
+    """Run until SIGTERM or Ctrl-C, then wait for a running job to finish."""
     scheduler = build_scheduler(settings, interval)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler.start(paused=True)
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
+        install_job(scheduler, settings, interval)
+        scheduler.resume()
+        stop.wait()
+    finally:
         scheduler.shutdown(wait=True)
