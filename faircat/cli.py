@@ -387,7 +387,9 @@ def demo(
     reset: bool,
     progress: bool | None,
 ) -> None:
-    """Build the embedded demo catalogue from scratch (users, beamlines, experiments, files)."""
+    """Build the embedded demo catalogue from scratch (users, beamlines, experiments, files),
+    then run the release job against a local DataCite (offline): DOIs registered, pages
+    exported, a selection DOI approved and an extension request waiting for the curator."""
     from faircat.demo.builder import build_demo
 
     now = parse_datetime(now_text, "now") if now_text else datetime.now(UTC)
@@ -402,6 +404,13 @@ def demo(
         progress=progress,
     )
     click.echo(summary.describe())
+    from faircat.demo.release import add_requests, release_demo
+
+    if reset:
+        (state.settings.instance_path / "datacite.json").unlink(missing_ok=True)
+    for line in add_requests(catalogue, state.settings, now):
+        click.echo(f"  {line}")
+    click.echo(release_demo(catalogue, state.settings, now).describe())
 
 
 @main.command()
