@@ -207,6 +207,9 @@ def test_demo_builds_a_catalogue_from_nothing(run, tmp_path):
     for state in ("public", "embargoed", "active", "scheduled"):
         assert state in out
     assert "0 failed" in out
+    # the release job ran against the in-process local DataCite: DOIs registered, none failed
+    assert "DOI(s) synced" in out and "to retry" not in out and "rejected" not in out
+    assert "extension request pending" in out or "selection DOI approved" in out
     refused = run("demo", "--investigations", "3", "--no-progress", code=65)
     assert "--reset" in refused.output
 

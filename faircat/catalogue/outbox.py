@@ -42,3 +42,45 @@ def enqueue(session: Session, publication: DataPublication, reason: str, now: da
         task.reason = reason
         task.next_attempt_at = now
     return task
+
+
+def enqueue_many(session: Session, publication_ids: list[int], reason: str, now: datetime) -> int:
+    """:func:`enqueue` for many publications in a few statements (a mass release)."""
+    from sqlalchemy import insert, update
+
+    if not publication_ids:
+        return 0
+    open_tasks = set(
+        session.scalars(
+            select(DoiTask.publication_id).where(
+                DoiTask.publication_id.in_(publication_ids),
+                DoiTask.status.in_([PENDING, REJECTED]),
+            )
+        )
+    )
+    if open_tasks:
+        session.execute(
+            update(DoiTask)
+            .where(
+                DoiTask.publication_id.in_(open_tasks),
+                DoiTask.status.in_([PENDING, REJECTED]),
+            )
+            .values(status=PENDING, reason=reason, next_attempt_at=now)
+        )
+    new = [pid for pid in publication_ids if pid not in open_tasks]
+    if new:
+        session.execute(
+            insert(DoiTask),
+            [
+                {
+                    "publication_id": pid,
+                    "reason": reason,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for pid in new
+            ],
+        )
+    return len(publication_ids)

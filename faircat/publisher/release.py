@@ -20,6 +20,7 @@ idempotent: killed at any point, the next run finishes the work, nothing lost or
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,6 +60,7 @@ class ReleaseReport:
     export: ExportReport | None = None
     registry: SyncReport | None = None
     mailed: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)  # per step
 
     def describe(self) -> str:
         d = self.decisions
@@ -105,26 +107,28 @@ def _experiment_dois(session: Session, settings: Settings, now: datetime) -> int
         ).all()
         if not batch:
             return count
+        publications = []
         for inv in batch:
             state = state_at(dates_of(inv), now)
             doi = experiment_doi(facility, inv)
-            publication = DataPublication(
-                kind=PublicationKind.INVESTIGATION,
-                investigation_id=inv.id,
-                doi=doi,
-                title=inv.title,
-                abstract=inv.summary,
-                licence=settings.facility_licence,
-                doi_target_state=(
-                    DoiState.FINDABLE if state is LifecycleState.PUBLIC else DoiState.REGISTERED
-                ),
+            publications.append(
+                DataPublication(
+                    kind=PublicationKind.INVESTIGATION,
+                    investigation_id=inv.id,
+                    doi=doi,
+                    title=inv.title,
+                    abstract=inv.summary,
+                    licence=settings.facility_licence,
+                    doi_target_state=(
+                        DoiState.FINDABLE if state is LifecycleState.PUBLIC else DoiState.REGISTERED
+                    ),
+                )
             )
-            session.add(publication)
             inv.doi = doi
-            session.flush()
-            outbox.enqueue(session, publication, "register", now)
-            count += 1
+        session.add_all(publications)
         session.flush()
+        outbox.enqueue_many(session, [p.id for p in publications], "register", now)
+        count += len(publications)
 
 
 def _released(now: datetime):  # type: ignore[no-untyped-def]
@@ -161,8 +165,8 @@ def _retarget(session: Session, now: datetime, condition, target: DoiState, reas
             return count
         for publication in batch:
             publication.doi_target_state = target
-            outbox.enqueue(session, publication, reason, now)
         session.flush()
+        outbox.enqueue_many(session, [p.id for p in batch], reason, now)
         count += len(batch)
 
 
@@ -220,16 +224,27 @@ def run_release(
     on_page: Callable[[int, int], None] | None = None,
 ) -> ReleaseReport:
     """One whole run (see the module docstring); raises ``Busy`` if another run holds the lease."""
+    from faircat.mail import send_pending
+
     report = ReleaseReport(now=now)
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        report.seconds[step] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
     with lease(catalogue, LEASE):
         with catalogue.transaction() as session:
             report.decisions = decide(session, settings, now)
+        lap("decide")
         report.export = export_site(catalogue, out=out, now=now, on_page=on_page)
+        lap("export")
         if register:
             report.registry = sync_due(
                 catalogue, settings, now, client=registry, workers=settings.datacite_workers
             )
-        from faircat.mail import send_pending
-
+        lap("register")
         report.mailed = send_pending(catalogue.sessions, settings, now).describe()
+        lap("mail")
     return report
