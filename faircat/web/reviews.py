@@ -139,4 +139,33 @@ def queue() -> ResponseReturnValue:
         ids = {r.investigation_id for r in pending}
         experiments = session.scalars(select(Investigation).where(Investigation.id.in_(ids)))
         labels = {inv.id: inv.label for inv in experiments}
-        return render_template("portal/queue.html", pending=pending, labels=labels)
+        registry = _registry_problems(session)
+        return render_template(
+            "portal/queue.html", pending=pending, labels=labels, registry=registry
+        )
+
+
+def _registry_problems(session: Session) -> list[dict[str, Any]]:
+    """DOIs DataCite rejected (a curator must act) or that keep failing (an outage)."""
+    from faircat.catalogue.models import DataPublication, DoiTask
+
+    rows = session.execute(
+        select(DoiTask, DataPublication.doi)
+        .join(DataPublication, DataPublication.id == DoiTask.publication_id)
+        .where(
+            (DoiTask.status == "rejected")
+            | ((DoiTask.status == "pending") & (DoiTask.attempts > 0))
+        )
+        .order_by(DoiTask.status.desc(), DoiTask.next_attempt_at)
+        .limit(200)
+    )
+    return [
+        {
+            "doi": doi,
+            "rejected": task.status == "rejected",
+            "attempts": task.attempts,
+            "next": task.next_attempt_at,
+            "error": task.last_error or "",
+        }
+        for task, doi in rows
+    ]

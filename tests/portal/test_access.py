@@ -90,3 +90,40 @@ def test_requests_are_visible_to_the_team_and_not_to_outsiders(client, world):
     login(client, "otto")
     assert client.get("/portal/requests/1").status_code == 404
     assert client.get("/portal/requests/999").status_code == 404
+
+
+def test_curators_see_doi_problems_with_datacites_message(client, world, catalogue):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from faircat.catalogue import outbox
+    from faircat.catalogue.models import DataPublication, DoiTask, Investigation
+    from faircat.catalogue.vocab import DoiState, PublicationKind
+
+    login(client, "cure")
+    assert "Every DOI is in sync with DataCite." in text_of(client.get("/portal/curator/"))
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with catalogue.transaction() as session:
+        inv = session.scalar(select(Investigation).limit(1))
+        publication = DataPublication(
+            kind=PublicationKind.INVESTIGATION,
+            investigation_id=inv.id,
+            doi="10.80100/x.bad-1",
+            title="t",
+            licence="CC-BY-4.0",
+            doi_target_state=DoiState.REGISTERED,
+        )
+        session.add(publication)
+        task = outbox.enqueue(session, publication, "register", now)
+        session.flush()
+        task = session.get(DoiTask, task.id)
+        task.status, task.attempts = "rejected", 1
+        task.last_error = (
+            "HTTP 422: xml: Missing child element(s). "
+            "Expected is ( {http://datacite.org/schema/kernel-4}creators )."
+        )
+    page = text_of(client.get("/portal/curator/"))
+    assert "10.80100/x.bad-1" in page and "rejected by DataCite" in page
+    assert "Expected is ( {http://datacite.org/schema/kernel-4}creators )" in page
+    assert "faircat doi retry 10.80100/x.bad-1" in page
