@@ -33,3 +33,37 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(
+    session: Session,
+    action: str,
+    target_type: str,
+    changes: list[tuple[object, dict[str, Any] | None, dict[str, Any] | None]],
+    *,
+    actor_label: str,
+    now: Any,
+    comment: str | None = None,
+) -> None:
+    """One row per ``(target_id, before, after)`` in a single INSERT (a mass release)."""
+    from sqlalchemy import insert
+
+    if not changes:
+        return
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "actor_id": None,
+                "actor_label": actor_label,
+                "action": action,
+                "target_type": target_type,
+                "target_id": str(target_id),
+                "before": before,
+                "after": after,
+                "comment": comment,
+                "created_at": now,
+            }
+            for target_id, before, after in changes
+        ],
+    )

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from faircat.catalogue import outbox
+from faircat.catalogue import audit, outbox
 from faircat.catalogue.facility import get_facility
 from faircat.catalogue.lifecycle import dates_of, state_at
 from faircat.catalogue.locks import lease
@@ -43,6 +43,7 @@ from faircat.publisher.registrar import Registry, SyncReport, sync_due
 
 CHUNK = 2000
 LEASE = "release"
+JOB = "release job"  # the actor of the job's decisions in the audit trail
 
 
 @dataclass
@@ -128,6 +129,18 @@ def _experiment_dois(session: Session, settings: Settings, now: datetime) -> int
         session.add_all(publications)
         session.flush()
         outbox.enqueue_many(session, [p.id for p in publications], "register", now)
+        audit.record_many(
+            session,
+            "release.create_doi",
+            "data_publication",
+            [
+                (p.id, None, {"doi": p.doi, "target": p.doi_target_state.value})
+                for p in publications
+            ],
+            actor_label=JOB,
+            now=now,
+            comment="the experiment has ended",
+        )
         count += len(publications)
 
 
@@ -163,10 +176,21 @@ def _retarget(session: Session, now: datetime, condition, target: DoiState, reas
         ).all()
         if not batch:
             return count
+        changes = []
         for publication in batch:
+            changes.append(
+                (
+                    publication.id,
+                    {"doi": publication.doi, "target": publication.doi_target_state.value},
+                    {"doi": publication.doi, "target": target.value},
+                )
+            )
             publication.doi_target_state = target
         session.flush()
         outbox.enqueue_many(session, [p.id for p in batch], reason, now)
+        audit.record_many(
+            session, f"release.{reason}", "data_publication", changes, actor_label=JOB, now=now
+        )
         count += len(batch)
 
 

@@ -301,3 +301,24 @@ def test_approved_selections_get_doi_and_landing_page(world, release_settings, d
     # the embargoed selection becomes findable with its experiment
     run(world, release_settings, investigation(world, "EMB").release_date + timedelta(minutes=1))
     assert datacite.get(embargoed.doi).state == "findable"
+
+
+def test_every_decision_of_the_job_is_audited(world, release_settings, datacite):
+    from faircat.catalogue.models import AuditEvent
+
+    run(world, release_settings, NOW)
+    released_at = investigation(world, "EMB").release_date + timedelta(minutes=1)
+    run(world, release_settings, released_at)
+    with world.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.actor_label == "release job")
+            .order_by(AuditEvent.id)
+        ).all()
+    created = [e for e in events if e.action == "release.create_doi"]
+    assert sorted(e.after["doi"] for e in created) == [EMB, PUB, "10.80100/tls.run-1", SOON]
+    released = [e for e in events if e.action == "release.release"]
+    assert {e.after["doi"] for e in released} == {EMB, SOON}
+    assert all(
+        e.before["target"] == "registered" and e.after["target"] == "findable" for e in released
+    )
