@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, func, select, tuple_
+from sqlalchemy import Engine, and_, bindparam, exists, func, select, tuple_
 from sqlalchemy.sql import Select
 
 from faircat.catalogue.models.published import (
@@ -67,9 +67,19 @@ def _row(values: Any, with_metadata: bool) -> Row:
 
 class Repository:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        # Reads need no transaction: AUTOCOMMIT spares the BEGIN/ROLLBACK round trips.
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._pages: dict[tuple[bool, bool, str, bool], Select[Any]] = {}
 
-    def _bounded(self, window: Window, with_metadata: bool) -> tuple[Select[Any], Any, Any]:
+    def _page_statement(self, window: Window, after: str, with_metadata: bool) -> Select[Any]:
+        """The page query for this shape of request, built once with bind parameters: no
+        Select construction, coercion or cache-key generation per page. ``after`` is "" (first
+        page), "row" (``(datestamp, id) > last``), "same" (the rest of the last datestamp) or
+        "later" (the datestamps after it)."""
+        shape = (window.set_spec is not None, window.lo is not None, after, with_metadata)
+        statement = self._pages.get(shape)
+        if statement is not None:
+            return statement
         columns = [_R.c.id, _R.c.pid, _R.c.datestamp, _R.c.status, _R.c.set_specs]
         if window.set_spec is None:
             source: Any = _R
@@ -79,17 +89,27 @@ class Repository:
             key_ds, key_id = _S.c.datestamp, _S.c.record_id
         if with_metadata:
             source = source.outerjoin(
-                _M, and_(_M.c.record_id == _R.c.id, _M.c.format == window.prefix)
+                _M, and_(_M.c.record_id == _R.c.id, _M.c.format == bindparam("prefix"))
             )
             columns.append(_M.c.content)
-        query = select(*columns).select_from(source).where(key_ds < window.hi)
+        stamp = _R.c.datestamp.type
+        query = select(*columns).select_from(source).where(key_ds < bindparam("hi", type_=stamp))
         if window.set_spec is None:
             query = query.where(_R.c.status.in_(EXPOSED))
         else:
-            query = query.where(_S.c.spec == window.set_spec)
+            query = query.where(_S.c.spec == bindparam("spec"))
         if window.lo is not None:
-            query = query.where(key_ds >= window.lo)
-        return query, key_ds, key_id
+            query = query.where(key_ds >= bindparam("lo", type_=stamp))
+        last_ds, last_id = bindparam("last_ds", type_=stamp), bindparam("last_id")
+        if after == "row":
+            query = query.where(tuple_(key_ds, key_id) > tuple_(last_ds, last_id))
+        elif after == "same":
+            query = query.where(key_ds == last_ds, key_id > last_id)
+        elif after == "later":
+            query = query.where(key_ds > last_ds)
+        statement = query.order_by(key_ds, key_id).limit(bindparam("limit"))
+        self._pages[shape] = statement
+        return statement
 
     def page(
         self,
@@ -100,12 +120,32 @@ class Repository:
         with_metadata: bool,
     ) -> list[Row]:
         """Up to ``limit`` records of ``window`` after keyset position ``after``."""
-        query, key_ds, key_id = self._bounded(window, with_metadata)
-        if after is not None:
-            query = query.where(tuple_(key_ds, key_id) > tuple_(*after))
-        query = query.order_by(key_ds, key_id).limit(limit)
+        params: dict[str, Any] = {"hi": window.hi, "limit": limit}
+        if with_metadata:
+            params["prefix"] = window.prefix
+        if window.set_spec is not None:
+            params["spec"] = window.set_spec
+        if window.lo is not None:
+            params["lo"] = window.lo
+        if after is None:
+            steps = [""]
+        else:
+            params["last_ds"], params["last_id"] = after
+            # SQLite seeks a row-value bound on its first column only: inside a mass release
+            # (thousands of records sharing a datestamp) every page would rescan the release
+            # from its start. Two seeks instead: the rest of this datestamp, then later ones.
+            steps = ["same", "later"] if self.engine.dialect.name == "sqlite" else ["row"]
+        rows: list[Row] = []
         with self.engine.connect() as connection:
-            return [_row(values, with_metadata) for values in connection.execute(query)]
+            for step in steps:
+                statement = self._page_statement(window, step, with_metadata)
+                params["limit"] = limit - len(rows)
+                rows += [
+                    _row(values, with_metadata) for values in connection.execute(statement, params)
+                ]
+                if len(rows) == limit:
+                    break
+        return rows
 
     def count(self, window: Window) -> int:
         if window.set_spec is None:

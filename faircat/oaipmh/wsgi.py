@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from faircat.catalogue.db import make_engine
 from faircat.catalogue.store import Catalogue
 from faircat.config import Settings
 from faircat.errors import ConfigError
@@ -164,9 +165,14 @@ def provider_config(settings: Settings) -> ProviderConfig:
 
 
 def create_provider(settings: Settings, catalogue: Catalogue | None = None) -> OaiApp:
-    catalogue = catalogue or Catalogue.open(settings)
+    if catalogue is None:
+        # Standalone: no pre-ping round trip per page. A connection the server dropped fails
+        # one request with OperationalError, answered 503 + Retry-After, and is replaced.
+        engine = make_engine(settings.database_url, pool_pre_ping=False)
+    else:
+        engine = catalogue.engine
     provider = Provider(
-        Repository(catalogue.engine), provider_config(settings), TokenCodec(secret_key(settings))
+        Repository(engine), provider_config(settings), TokenCodec(secret_key(settings))
     )
     return OaiApp(provider, max_concurrent=settings.oai_max_concurrent)
 
