@@ -1,47 +1,78 @@
 """``faircat export``: publish, then write the static site (atomic, incremental).
 
+An incremental export (docs/publishing.md):
+
 1. :func:`faircat.publisher.publish.publish` brings the published-records table up to date
    (committed on its own: it is the source of truth for OAI-PMH too).
 2. Pages whose content hash differs from the site's manifest are rebuilt from the public view
-   and swapped in directory by directory; pages of records that are gone are removed.
-3. Site-wide pages (home, browse, search index, sitemap, robots, nginx snippet) are rebuilt from
-   the published-records table alone, which is cheap.
-4. The manifest is written last. A full export (``--full``, or no site yet) does all of this in a
-   fresh tree beside the site and swaps the whole tree in at the end.
+   and swapped in directory by directory, by worker processes when there are many
+   (:mod:`faircat.publisher.pool`). Only records published since the last export are compared
+   with the manifest: their datestamp moved.
+3. Site-wide pages (home, browse, search index, sitemap, robots, nginx snippet) are rebuilt
+   from the published-records table alone, only where their inputs changed
+   (:mod:`faircat.publisher.sitefiles`); pages of records that are gone are removed.
+4. The manifest (:mod:`faircat.publisher.manifest`) is committed last.
+
+A full export (``--full``, or no valid manifest) builds a fresh tree beside the site in one
+pass over the public view (publish hands each record to the workers, which render its
+metadata and its page together), then the site-wide pages and the manifest, and swaps the
+whole tree in at the end.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import gc
+import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from faircat.catalogue.models.published import PublishedRecord
-from faircat.catalogue.public import PublicItem, PublicView
+from faircat.catalogue.public import PublicView
 from faircat.catalogue.store import Catalogue
 from faircat.crosswalks.registry import metadata_files
-from faircat.publisher import listings
+from faircat.publisher import listings, render, sitefiles
+from faircat.publisher.manifest import Manifest
 from faircat.publisher.nginx import generic_config
 from faircat.publisher.pages import Site
-from faircat.publisher.plan import landing_files
-from faircat.publisher.previews import Previews
-from faircat.publisher.publish import content_hash, landing_path, publish
+from faircat.publisher.pool import (
+    Pages,
+    Target,
+    Workers,
+    ordered_map,
+    publish_and_write,
+    replace_page_tail,
+)
+from faircat.publisher.publish import (
+    Rendered,
+    Task,
+    content_hash,
+    landing_path,
+    publish,
+    render_task,
+)
+from faircat.publisher.sitemap import robots_txt
 from faircat.publisher.writer import (
-    MANIFEST,
     NGINX_SNIPPET,
     ExportError,
     SiteWriter,
+    link_directory,
     swap_into_place,
 )
+
+# (id, path, content hash, investigation id) of a published record
+Published = tuple[int, str, str, int]
 
 
 @dataclass
@@ -77,6 +108,14 @@ def site_model(catalogue: Catalogue, beamlines: list[str], now: datetime) -> Sit
     )
 
 
+def default_jobs() -> int:
+    """Worker processes for a large export: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def export_site(
     catalogue: Catalogue,
     *,
@@ -84,20 +123,28 @@ def export_site(
     full: bool = False,
     now: datetime | None = None,
     on_page: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> ExportReport:
+    """Publish and export; ``jobs``: worker processes for pages (default: one per core; 1
+    writes every page in this process)."""
     started = time.perf_counter()
     settings = catalogue.settings
     now = now or datetime.now(UTC)
     out = (out or settings.site_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _export_lock(out):
-        return _export(catalogue, out, full, now, on_page, started)
+    with _export_lock(out) as lock_fd, _gc_paused():
+        export = _Export(catalogue, out, full, now, jobs or default_jobs(), lock_fd)
+        report = export.run(on_page)
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Building the listings allocates ~10 objects per published record, none in a cycle; the
-    collector's passes over them cost ~20 % of an incremental export of 100,000 records."""
+    """An export allocates millions of small objects (public items, listing rows, page jobs)
+    and keeps hundreds of thousands alive (publish's index of records, the manifest's digests),
+    almost none in a cycle: the collector's passes over them cost ~20 % of the export's own
+    process. Workers keep theirs (Jinja leaves cycles behind)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -108,7 +155,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _export_lock(out: Path) -> Iterator[None]:
+def _export_lock(out: Path) -> Iterator[int]:
     """One export at a time per site; scratch trees of killed exports are cleared under it."""
     with open(out.parent / f".{out.name}.lock", "w") as handle:
         try:
@@ -117,92 +164,239 @@ def _export_lock(out: Path) -> Iterator[None]:
             raise ExportError(f"another export of {out} is running") from None
         for stale in out.parent.glob(f".{out.name}.build-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        yield
+        yield handle.fileno()
 
 
-def _export(
-    catalogue: Catalogue,
-    out: Path,
-    full: bool,
-    now: datetime,
-    on_page: Callable[[int, int], None] | None,
-    started: float,
-) -> ExportReport:
-    settings = catalogue.settings
-    fresh = full or not (out / MANIFEST).is_file()
-    report = ExportReport(out=out, full=fresh)
+class _Export:
+    """One export run (under the site's lock)."""
 
-    with catalogue.transaction() as session:
-        run = publish(session, settings, now, full=full)
-    report.published, report.skipped = run.changed, list(run.skipped)
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        out: Path,
+        full: bool,
+        now: datetime,
+        jobs: int,
+        lock_fd: int,
+    ) -> None:
+        self.catalogue = catalogue
+        self.settings = catalogue.settings
+        self.out = out
+        self.full = full
+        self.now = now
+        self.fresh = full or not Manifest.valid(out)
+        self.report = ExportReport(out=out, full=self.fresh)
+        self.workers = Workers(jobs, close_fd=lock_fd)
+        self.previews = self.settings.instance_path / "cache" / "previews"
 
-    root = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.build-")) if fresh else out
-    writer = SiteWriter(root, fresh=fresh)
-    previews = Previews(settings.instance_path / "cache" / "previews")
-    try:
-        with catalogue.transaction() as session:
-            rows = session.execute(
-                select(
-                    PublishedRecord.pid,
-                    PublishedRecord.path,
-                    PublishedRecord.content_hash,
-                    PublishedRecord.investigation_id,
-                )
-            ).all()
-            manifest = writer.load_manifest()
-            stale = {inv for _, path, digest, inv in rows if manifest.get(path) != digest}
-            live = {path for _, path, _, _ in rows}
-            accepted = {pid: digest for pid, _, digest, _ in rows}
-            gone = [p for p in manifest if p.startswith("/doi/") and p not in live]
-            with _gc_paused():
-                listing = listings.load(session)
-            site = site_model(catalogue, listing.beamlines, now)
-            view = PublicView(session, settings, now)
-            total = sum(1 for _, path, digest, _ in rows if manifest.get(path) != digest)
-            for item in view.items(stale):
-                path, digest = _path(item), content_hash(item)
-                if accepted.get(item.record.doi) != digest:
-                    # publish refused this version (reported in report.skipped): the last
-                    # valid page stays, like its published metadata
-                    continue
-                if manifest.get(path) == digest:
-                    continue  # a sibling of a changed record: its own page is current
-                _write_page(writer, item, site, previews)
-                manifest[path] = digest
-                report.written += 1
-                if on_page:
-                    on_page(report.written, total)
-            for path in gone:
-                writer.remove(path)
-                manifest.pop(path, None)
-            report.removed = len(gone)
-            with _gc_paused():
-                site_files = listings.site_files(listing, site)
-            for rel, data in site_files.items():
-                writer.file(rel, data)
-            nginx = generic_config(str(out), settings.facility_base_url, metadata_files())
-            writer.file(NGINX_SNIPPET, nginx.encode())
-            report.records = len(rows)
-        writer.save_manifest(manifest)
-        if fresh:
-            swap_into_place(root, out)
-    except BaseException:
-        if fresh:
-            shutil.rmtree(root, ignore_errors=True)
-        raise
-    report.seconds = time.perf_counter() - started
-    return report
+    def run(self, on_page: Callable[[int, int], None] | None) -> ExportReport:
+        root = self.out
+        if self.fresh:
+            root = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.build-"))
+        writer = SiteWriter(root, fresh=self.fresh)
+        manifest = Manifest.open(root, fresh=self.fresh)
+        try:
+            if self.fresh:
+                self._fresh(writer, manifest, on_page)
+            else:
+                self._incremental(writer, manifest, on_page)
+            manifest.stamp = self.now
+            manifest.commit()
+            manifest.close()
+            if self.fresh:
+                swap_into_place(root, self.out)
+        except BaseException:
+            self.workers.close()  # before removing the tree they may still be writing into
+            manifest.close()
+            if self.fresh:
+                shutil.rmtree(root, ignore_errors=True)
+            raise
+        finally:
+            self.workers.close()
+        return self.report
 
+    # -- a full export: one pass over the public view -------------------------------------------
+    def _fresh(
+        self,
+        writer: SiteWriter,
+        manifest: Manifest,
+        on_page: Callable[[int, int], None] | None,
+    ) -> None:
+        """Publish every record and write its page in the same pass (workers render both from
+        one crosswalk output), into a new tree. Pages are drawn with the beamlines published
+        before this run; if publishing changed them, only the pages' tails are rewritten.
+        Files equal to the live site's are hard links to them."""
+        live = Manifest.read(self.out)
+        try:
+            self._fresh_pass(writer, manifest, live, on_page)
+        finally:
+            if live is not None:
+                live.close()
 
-def _path(item: PublicItem) -> str:
-    return landing_path(item.record.doi)
+    def _fresh_pass(
+        self,
+        writer: SiteWriter,
+        manifest: Manifest,
+        live: Manifest | None,
+        on_page: Callable[[int, int], None] | None,
+    ) -> None:
+        report = self.report
+        previous = live.files_digests() if live is not None else {}
+        digests: dict[str, str] = {}  # files digest of each page written, by path
+        written: list[str] = []
+        with self.catalogue.transaction() as session:
+            before = listings.beamlines(session)
+            total = session.scalar(select(func.count()).select_from(PublishedRecord)) or 0
+            site = site_model(self.catalogue, before, self.now)
+            target = Target(writer.root, True, site, self.previews, self.out if live else None)
 
+            def mapper(tasks: Iterable[Task]) -> Iterator[Rendered | None]:
+                paths: deque[str] = deque()
 
-def _write_page(writer: SiteWriter, item: PublicItem, site: Site, previews: Previews) -> None:
-    from faircat.publisher.render import render_landing, render_tombstone
+                def jobs() -> Iterator[tuple[str, Task, str | None]]:
+                    for task in tasks:
+                        path = landing_path(task[0].record.doi)
+                        rel = writer.claim(path)
+                        paths.append(path)
+                        written.append(rel)
+                        yield rel, task, previous.get(path)
 
-    png = previews.get(item.preview) if item.preview is not None else None
-    page, files = landing_files(item, site, png)
-    html = render_tombstone(page) if item.record.access == "withdrawn" else render_landing(page)
-    files["index.html"] = html.encode("utf-8")
-    writer.directory(page.path, files)
+                job = functools.partial(publish_and_write, target)
+                for rendered, digest in ordered_map(self.workers, job, jobs()):
+                    digests[paths.popleft()] = digest
+                    report.written += 1
+                    if on_page is not None:
+                        on_page(report.written, max(total, report.written))
+                    yield rendered
+
+            run = publish(session, self.settings, self.now, full=True, mapper=mapper)
+        report.published, report.skipped = run.changed, list(run.skipped)
+        with self.catalogue.transaction() as session:
+            site = site_model(self.catalogue, listings.beamlines(session), self.now)
+            if site.beamlines != target.site.beamlines:
+                # in place: every index.html of this run is a new file (never a link)
+                old, new = render.page_tail(target.site), render.page_tail(site)
+                job = functools.partial(replace_page_tail, writer.root, old, new)
+                deque(ordered_map(self.workers, job, written), maxlen=0)
+            if live is not None:
+                digests |= self._keep(session, writer, live, run.refused)
+            query = select(PublishedRecord.path, PublishedRecord.content_hash, PublishedRecord.id)
+            manifest.record_pages(
+                (path, digest, record_id, digests[path])
+                for path, digest, record_id in session.execute(query)
+                if path in digests  # not: refused, and no valid page to keep
+            )
+            self._site_files(session, writer, manifest, site, None)
+
+    def _keep(
+        self, session: Session, writer: SiteWriter, live: Manifest, refused: list[str]
+    ) -> dict[str, str]:
+        """Live pages kept as they are, with their files digest: of records whose new version
+        publish refused (their last valid page stays, like their published metadata)."""
+        kept: dict[str, str] = {}
+        if not refused:
+            return kept
+        query = select(PublishedRecord.path, PublishedRecord.content_hash).where(
+            PublishedRecord.pid.in_(refused)
+        )
+        for path, digest in session.execute(query):
+            if live.hashes([path]).get(path) == digest:
+                rel = writer.claim(path)
+                link_directory(self.out / rel, writer.root / rel)
+                kept[path] = live.files_digests_of([path])[path]
+        return kept
+
+    # -- an incremental export: publish, then the pages that changed ----------------------------
+    def _incremental(
+        self,
+        writer: SiteWriter,
+        manifest: Manifest,
+        on_page: Callable[[int, int], None] | None,
+    ) -> None:
+        with self.catalogue.transaction() as session:
+            run = publish(
+                session,
+                self.settings,
+                self.now,
+                mapper=functools.partial(ordered_map, self.workers, render_task),
+            )
+        self.report.published, self.report.skipped = run.changed, list(run.skipped)
+        with self.catalogue.transaction() as session:
+            site = site_model(self.catalogue, listings.beamlines(session), self.now)
+            changed = self._pages(session, writer, manifest, site, on_page)
+            self._site_files(session, writer, manifest, site, changed)
+
+    def _candidates(self, session: Session, manifest: Manifest) -> tuple[list[Published], bool]:
+        """Records whose page may be stale, and whether that is every record."""
+        stamp = manifest.stamp
+        if stamp is None or self.now <= stamp:  # the clock went back: compare everything
+            query = select(
+                PublishedRecord.id,
+                PublishedRecord.path,
+                PublishedRecord.content_hash,
+                PublishedRecord.investigation_id,
+            )
+            return [tuple(row) for row in session.execute(query)], True  # type: ignore[misc]
+        return sitefiles.changed_records(session, stamp), False
+
+    def _pages(
+        self,
+        session: Session,
+        writer: SiteWriter,
+        manifest: Manifest,
+        site: Site,
+        on_page: Callable[[int, int], None] | None,
+    ) -> list[int] | None:
+        """Write the landing pages that are stale; the ids of the records published since the
+        last export (None: all of them)."""
+        rows, everything = self._candidates(session, manifest)
+        expected = {path: (digest, record_id) for record_id, path, digest, _ in rows}
+        known = manifest.hashes(expected)
+        stale = {inv for _, path, digest, inv in rows if known.get(path) != digest}
+        total = sum(1 for path, (digest, _) in expected.items() if known.get(path) != digest)
+        report = self.report
+
+        def written(count: int) -> None:
+            report.written += count
+            if on_page is not None:
+                on_page(report.written, total)
+
+        target = Target(writer.root, False, site, self.previews)
+        pages = Pages(target, self.workers, on_written=written)
+        done: list[tuple[str, str, int, str]] = []
+        for item in PublicView(session, self.settings, self.now).items(stale):
+            path = landing_path(item.record.doi)
+            want = expected.get(path)
+            if want is None:
+                continue  # a sibling of a changed record, not changed itself
+            digest = content_hash(item)
+            if digest != want[0] or known.get(path) == digest:
+                # publish refused this version (reported in report.skipped): the last valid
+                # page stays, like its published metadata; or the page is current
+                continue
+            rel = writer.claim(path)
+            pages.add(rel, item, None)
+            done.append((path, digest, want[1], rel))
+        pages.close()
+        manifest.record_pages((p, d, i, pages.digests[rel]) for p, d, i, rel in done)
+        return None if everything else [record_id for record_id, _, _, _ in rows]
+
+    # -- site-wide files ------------------------------------------------------------------------
+    def _site_files(
+        self,
+        session: Session,
+        writer: SiteWriter,
+        manifest: Manifest,
+        site: Site,
+        changed: list[int] | None,
+    ) -> None:
+        extra = {
+            "robots.txt": robots_txt(site.base_url),
+            NGINX_SNIPPET: generic_config(
+                str(self.out), self.settings.facility_base_url, metadata_files()
+            ).encode(),
+        }
+        files = sitefiles.update(session, manifest, site, changed, extra)
+        files.apply(writer, manifest)
+        self.report.removed = len(files.gone)
+        self.report.records = files.records

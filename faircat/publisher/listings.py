@@ -1,7 +1,9 @@
 """Site-wide pages, built from the published-records table alone (never the restricted tables).
 
-Home, browse by beamline / technique / year, the search page and its index, sitemap, robots.txt
-and the static assets. Cheap enough to rebuild on every export: one query over the table.
+Home, browse by beamline / technique / year, the search page and its index, the sitemap. The
+pieces that grow with the catalogue are built per shard of :data:`SHARD` record ids (search
+index entries, sitemap entries), so that :mod:`faircat.publisher.sitefiles` rebuilds only the
+shards whose records changed; home and browse pages list experiments only.
 """
 
 from __future__ import annotations
@@ -10,18 +12,30 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from faircat.catalogue.models.published import PublishedRecord
+from faircat.catalogue.models.published import PublishedRecord as R
 from faircat.publisher.pages import Link, ListingPage, Site
-from faircat.publisher.render import render_listing, render_search, static_files
-from faircat.publisher.sitemap import robots_txt, sitemaps
+from faircat.publisher.render import render_listing, render_search
 
 HOME_RECENT = 30
+SHARD = 5_000  # record ids per shard: a sitemap file each past 50,000 URLs
+_COLUMNS = (
+    R.id,
+    R.path,
+    R.title,
+    R.kind,
+    R.status,
+    R.snippet,
+    R.release_year,
+    R.datestamp,
+    R.beamlines,
+    R.technique_names,
+)
 
 
 def slug(text: str) -> str:
@@ -31,6 +45,7 @@ def slug(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    id: int
     path: str
     title: str
     kind: str
@@ -42,46 +57,97 @@ class Row:
     techniques: tuple[str, ...]
 
 
-@dataclass
-class Listing:
-    rows: list[Row] = field(default_factory=list)
-
-    @property
-    def beamlines(self) -> list[str]:
-        return sorted({b for r in self.rows for b in r.beamlines})
-
-
-def load(session: Session) -> Listing:
-    """Every published record, newest first: the only full read of the table per export."""
-    listing = Listing()
-    query = select(
-        PublishedRecord.path,
-        PublishedRecord.title,
-        PublishedRecord.kind,
-        PublishedRecord.status,
-        PublishedRecord.snippet,
-        PublishedRecord.release_year,
-        PublishedRecord.datestamp,
-        PublishedRecord.beamlines,
-        PublishedRecord.technique_names,
-    ).order_by(PublishedRecord.datestamp.desc(), PublishedRecord.id.desc())
-    for path, title, kind, status, snippet, year, stamp, beamlines, techniques in session.execute(
-        query
-    ):
-        listing.rows.append(
-            Row(
-                path,
-                title,
-                kind,
-                status,
-                snippet or "",
-                year,
-                stamp.date(),
-                tuple(beamlines.split("\n")) if beamlines else (),
-                tuple(techniques.split("\n")) if techniques else (),
-            )
+def _rows(session: Session, query: object) -> list[Row]:
+    return [
+        Row(
+            id,
+            path,
+            title,
+            kind,
+            status,
+            snippet or "",
+            year,
+            stamp.date(),
+            tuple(beamlines.split("\n")) if beamlines else (),
+            tuple(techniques.split("\n")) if techniques else (),
         )
-    return listing
+        for id, path, title, kind, status, snippet, year, stamp, beamlines, techniques in (
+            session.execute(query)  # type: ignore[call-overload]
+        )
+    ]
+
+
+def shard_rows(session: Session, shard: int) -> list[Row]:
+    """The records of one shard, by id."""
+    low = shard * SHARD
+    query = select(*_COLUMNS).where(R.id >= low, R.id < low + SHARD).order_by(R.id)
+    return _rows(session, query)
+
+
+def experiments(session: Session) -> list[Row]:
+    """Every experiment record, newest first: what home and browse pages list."""
+    query = (
+        select(*_COLUMNS)
+        .where(R.kind == "experiment")
+        .order_by(R.datestamp.desc(), R.id.desc())
+    )
+    return _rows(session, query)
+
+
+@dataclass(frozen=True)
+class Counts:
+    shards: dict[int, int]  # records per shard
+    datasets: int  # visible (not withdrawn) datasets
+
+
+def counts(session: Session) -> Counts:
+    """Records per shard, and the visible datasets: one pass over the table's index."""
+    shard = R.id // SHARD
+    query = select(shard, R.kind, R.status, func.count()).group_by(shard, R.kind, R.status)
+    shards: dict[int, int] = defaultdict(int)
+    datasets = 0
+    for number, kind, status, n in session.execute(query):
+        shards[int(number)] += n
+        if kind == "dataset" and status != "withdrawn":
+            datasets += n
+    return Counts(dict(shards), datasets)
+
+
+def beamlines(session: Session) -> list[str]:
+    """Every beamline a published record names (the site's navigation)."""
+    names = {b for (value,) in session.execute(select(R.beamlines).distinct()) if value
+             for b in value.split("\n")}
+    return sorted(names)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def search_part(rows: list[Row]) -> bytes:
+    """Search index entries of one shard's visible records, newest id first, comma-separated.
+
+    Descriptions only for experiments: a dataset's is usually its experiment's, and with them
+    the index of 100,000 datasets is a 30 MB download for every visitor of /search/.
+    """
+    entries = [
+        _ENCODE(
+            {
+                "t": r.title,
+                "u": r.path,
+                "d": r.snippet if r.kind != "dataset" else "",
+                "k": [r.kind, *r.beamlines, *r.techniques],
+                "y": r.year,
+            }
+        )
+        for r in reversed(rows)
+        if r.status != "withdrawn"
+    ]
+    return ",".join(entries).encode()
+
+
+def search_index(parts: list[bytes]) -> bytes:
+    """``/search/index.json`` from the shards' parts, newest shard first."""
+    return b"[" + b",".join(p for p in parts if p) + b"]"
 
 
 def _link(row: Row) -> Link:
@@ -110,10 +176,9 @@ def _browse(
     return files
 
 
-def site_files(listing: Listing, site: Site) -> dict[str, bytes]:
-    rows = listing.rows
-    visible = [r for r in rows if r.status != "withdrawn"]
-    experiments = [r for r in visible if r.kind == "experiment"]
+def listing_files(experiment_rows: list[Row], datasets: int, site: Site) -> dict[str, bytes]:
+    """Home, browse and search pages by path relative to the site root ("index.html", ...)."""
+    experiments = [r for r in experiment_rows if r.status != "withdrawn"]
     open_experiments = [r for r in experiments if r.status == "open"]
     files: dict[str, bytes] = {}
     home = ListingPage(
@@ -121,8 +186,7 @@ def site_files(listing: Listing, site: Site) -> dict[str, bytes]:
         path="/",
         title=site.name,
         intro=(
-            f"{len(open_experiments)} open experiments and "
-            f"{sum(1 for r in visible if r.kind == 'dataset')} datasets from "
+            f"{len(open_experiments)} open experiments and {datasets} datasets from "
             f"{site.facility}, free to reuse under their licences."
         ),
         items=tuple(_link(r) for r in open_experiments[:HOME_RECENT]),
@@ -153,30 +217,4 @@ def site_files(listing: Listing, site: Site) -> dict[str, bytes]:
     files |= _browse(site, "/techniques/", "Techniques", by_technique, "technique")
     files |= _browse(site, "/years/", "Years of release", by_year, "year")
     files["search/index.html"] = render_search(site).encode()
-    # Descriptions only for experiments: a dataset's is usually its experiment's, and with
-    # them the index of 100,000 datasets is a 30 MB download for every visitor of /search/.
-    index = [
-        {
-            "t": r.title,
-            "u": r.path,
-            "d": r.snippet if r.kind != "dataset" else "",
-            "k": [r.kind, *r.beamlines, *r.techniques],
-            "y": r.year,
-        }
-        for r in visible
-    ]
-    files["search/index.json"] = json.dumps(
-        index, ensure_ascii=False, separators=(",", ":")
-    ).encode()
-    entries = [(r.path, r.day) for r in rows]
-    entries += [
-        ("/" + name.lstrip("/").removesuffix("index.html"), None)
-        for name in list(files)
-        if name.endswith("index.html")
-    ]
-    for name, data in sitemaps(site.base_url, entries).items():
-        files[name] = data
-    files["robots.txt"] = robots_txt(site.base_url)
-    for name, data in static_files().items():
-        files[f"static/{name}"] = data
     return {name.lstrip("/"): data for name, data in files.items()}

@@ -16,9 +16,14 @@ class Previews:
     def __init__(self, folder: Path) -> None:
         self.cache = PreviewCache(folder, render=self._render)
 
+    @staticmethod
+    def key(source: PreviewSource) -> str:
+        """The content key of the preview: equal keys, equal PNGs."""
+        return preview_key(source.key, NexusPlot(source.plot_path, "", ()))
+
     def get(self, source: PreviewSource) -> bytes | None:
-        key = preview_key(source.key, NexusPlot(source.plot_path, "", ()))
-        return self.cache.get_or_render(source.nexus_path, NexusPlot(source.plot_path, "", ()), key)
+        plot = NexusPlot(source.plot_path, "", ())
+        return self.cache.get_or_render(source.nexus_path, plot, self.key(source))
 
     @staticmethod
     def _render(path: Path, _plot: NexusPlot) -> bytes:

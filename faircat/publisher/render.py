@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -43,10 +44,15 @@ KIND_LABELS = {"experiment": "Experiment", "dataset": "Dataset", "selection": "D
 _SIZE_UNITS = ("kB", "MB", "GB", "TB", "PB")
 _SAFE_SCHEMES = ("http", "https", "ftp", "mailto")
 _URL_WHITESPACE = re.compile("[\t\n\r]")
+_FAST_PREFIXES = ("https://", "http://", "/")
 
 
 def _finalize(value: Any) -> Any:
     """Every ``{{ }}`` output: Markup as is (already safe), text cleaned, None as nothing."""
+    # Called for every {{ }} of every page (~200 a landing page): the common case, plain
+    # printable text, costs one type check and one C loop.
+    if type(value) is str:
+        return value if value.isprintable() else clean(value)
     if value is None:
         return ""
     if isinstance(value, Markup):
@@ -72,6 +78,10 @@ def human_size(size: int | None) -> str:
 
 def href(url: str) -> str:
     """``url`` when it is safe as a link target (web URL or site path), else ``""``."""
+    # The common case first (~30 calls a page): printable text without surrounding spaces that
+    # starts with a web scheme or a "/" is returned as is by the full rules below.
+    if url.startswith(_FAST_PREFIXES) and url.isprintable() and url.strip() == url:
+        return url
     # Browsers drop tabs and newlines inside URLs, so "java\tscript:" must be judged without them.
     url = _URL_WHITESPACE.sub("", clean(url)).strip()
     if not url:
@@ -148,6 +158,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         finalize=_finalize,
         keep_trailing_newline=True,
+        # Templates ship with the package and never change while a process runs: without this,
+        # every render and include stats the template file (~25 stats a landing page).
+        auto_reload=False,
     )
     env.filters.update(
         size=human_size,
@@ -169,12 +182,44 @@ def _environment() -> Environment:
         kind_label=kind_label,
         pid_link=pid_link,
         is_person=lambda who: isinstance(who, Person),
+        fragment=fragment,
     )
     env.tests["named"] = named
     return env
 
 
+def fragment(name: str, **values: Any) -> Markup:
+    """The partial template ``name`` rendered with ``values`` alone, memoised.
+
+    For the parts of a page that repeat across thousands of pages with the same inputs (site
+    header and footer, export links, licence panel): they are rendered once per distinct input
+    instead of once per page. Values must be hashable (the page models are frozen).
+    """
+    return _fragment(name, tuple(sorted(values.items())))
+
+
+@lru_cache(maxsize=1024)
+def _fragment(name: str, values: tuple[tuple[str, Any], ...]) -> Markup:
+    text = ENV.get_template(name).render(dict(values))
+    return Markup(text[:-1] if text.endswith("\n") else text)
+
+
 ENV = _environment()
+PAGE_TEMPLATES = ("landing.html", "tombstone.html", "listing.html", "search.html")
+
+
+def warm() -> None:
+    """Compile the page templates now (before forking page workers, which then share them)."""
+    for name in PAGE_TEMPLATES:
+        ENV.get_template(name)
+
+
+def page_tail(site: Site) -> bytes:
+    """The last bytes of every page of ``site``: its footer and the closing tags (base.html).
+    A full export that learns the site's beamlines only after its pages were written replaces
+    this tail instead of rendering the pages again."""
+    footer = fragment("partials/site_footer.html", site=site)
+    return f"{footer}\n</body>\n</html>\n".encode()
 
 
 def _site_url(site: Site, path: str) -> str:

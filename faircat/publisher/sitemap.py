@@ -1,15 +1,18 @@
 """``sitemap.xml`` and ``robots.txt`` of the static site (sitemaps.org protocol 0.9).
 
 A sitemap file holds at most 50,000 URLs and 50 MB uncompressed; a bigger site gets a sitemap
-index at ``sitemap.xml`` pointing at ``sitemaps/sitemap-0001.xml``, ``-0002``... so the URL search
-engines are given never changes as the catalogue grows. Every ``<loc>`` is absolute, percent-encoded
-(RFC 3986) and XML-escaped by lxml; ``<lastmod>`` is a W3C date.
+index at ``sitemap.xml`` so the URL search engines are given never changes as the catalogue grows.
+:func:`sitemaps` splits a list of entries (``sitemaps/sitemap-0001.xml``, ``-0002``...); the export
+uses :func:`assemble` on :class:`Part` s it keeps between runs (``sitemaps/<part>.xml``: one per
+shard of records, one for the listing pages). Every ``<loc>`` is absolute, percent-encoded
+(RFC 3986) and XML-escaped; ``<lastmod>`` is a W3C date.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote, urlsplit
 
@@ -126,6 +129,73 @@ def sitemaps(
         name = f"{INDEX_FOLDER}/sitemap-{number:04d}.xml"
         files[name] = _document("urlset", group)
         index.append(_element("sitemap", f"{base}/{name}", latest))
+    return {"sitemap.xml": _document("sitemapindex", index), **files}
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """The serialised ``<url>`` elements of one part of the site (a shard of records, the
+    listing pages), their number and latest lastmod: kept between exports, so that a sitemap
+    of millions of URLs is reassembled, not rebuilt, when a few records change."""
+
+    data: bytes
+    urls: int
+    latest: str | None
+
+    def encode(self) -> bytes:
+        return f"{self.urls} {self.latest or '-'}\n".encode() + self.data
+
+    @classmethod
+    def decode(cls, data: bytes) -> Part:
+        head, _, body = data.partition(b"\n")
+        urls, latest = head.decode().split(" ")
+        return cls(body, int(urls), None if latest == "-" else latest)
+
+
+def part(base_url: str, entries: Iterable[tuple[str, date | None]]) -> Part:
+    """A :class:`Part` of (path relative to the site, last modification) entries."""
+    base = _base(base_url)
+    lines: list[bytes] = []
+    latest = None
+    for path, when in entries:
+        lastmod = _lastmod(when)
+        lines.append(_element("url", _loc(base, path), lastmod))
+        if lastmod and (latest is None or lastmod > latest):
+            latest = lastmod
+    return Part(b"".join(lines), len(lines), latest)
+
+
+def assemble(
+    base_url: str,
+    parts: Mapping[str, Part],
+    *,
+    max_urls: int = MAX_URLS,
+    max_bytes: int = MAX_BYTES,
+) -> dict[str, bytes]:
+    """Sitemap files from named parts, in the order given: one ``sitemap.xml`` holding them all
+    while the protocol's limits allow, else an index and ``sitemaps/<name>.xml`` per part (each
+    part must then be within the limits itself). Limits may only be lowered (tests)."""
+    if not 1 <= max_urls <= MAX_URLS or not 1024 <= max_bytes <= MAX_BYTES:
+        raise ValueError("sitemap limits may only be lowered")
+    base = _base(base_url)
+    budget = max_bytes - len(_HEAD) - len(f'<urlset xmlns="{NS}">\n') - _CLOSE
+    kept = {name: p for name, p in parts.items() if p.urls}
+    if not kept:
+        raise ValueError("a sitemap needs at least one URL (the home page)")
+    urls = sum(p.urls for p in kept.values())
+    size = sum(len(p.data) for p in kept.values())
+    if urls <= max_urls and size <= budget:
+        return {"sitemap.xml": _document("urlset", [p.data for p in kept.values()])}
+    if len(kept) > MAX_URLS:
+        raise ValueError(f"{len(kept)} sitemap files: more than one index can list")
+    files: dict[str, bytes] = {}
+    index: list[bytes] = []
+    for name, p in kept.items():
+        if p.urls > max_urls or len(p.data) > budget:
+            raise ValueError(f"sitemap part {name!r} exceeds the protocol's limits")
+        path = f"{INDEX_FOLDER}/{name}.xml"
+        files[path] = _document("urlset", [p.data])
+        index.append(_element("sitemap", f"{base}/{path}", p.latest))
     return {"sitemap.xml": _document("sitemapindex", index), **files}
 
 

@@ -7,7 +7,15 @@
 
 A kill -9 at any moment leaves every page complete; the next run finishes the work because the
 manifest (written last) still names the old content hashes. Paths are checked to stay inside
-the tree, and the same path may not be written twice in one run.
+the tree, and the same path may not be written twice in one run: :meth:`SiteWriter.claim` does
+both in the export's process, and :func:`write_directory` (which worker processes call for
+claimed paths) writes.
+
+File creation dominates the cost of a page on a local disk (eleven files a page), so a page is
+written with one directory descriptor and bare ``os.open``/``os.write`` calls, and a file whose
+bytes another page of the same run already holds (the preview PNG, shared by every dataset with
+the same data file) can be a hard link to it: no new inode, no bytes written. Files are never
+changed in place (always replaced by a new inode), so a link never sees another page's edit.
 """
 
 from __future__ import annotations
@@ -15,18 +23,21 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from faircat.errors import FaircatError
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-MANIFEST = ".faircat/manifest.json"
+STATE_DIR = ".faircat"  # never served (nginx snippet, faircat serve)
 NGINX_SNIPPET = ".faircat/nginx.conf"  # include it in the server block (docs/deployment.md)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+Link = tuple[Path, "bytes | None"]  # an existing file with the bytes wanted, and the bytes
 
 
 class ExportError(FaircatError):
@@ -90,6 +101,93 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
+def _fill(folder: Path, files: Mapping[str, bytes], links: Mapping[str, Link]) -> None:
+    """Create ``files`` in the new, empty ``folder``, and ``links`` as hard links to existing
+    files (written when the file system refuses the link: another device, too many links)."""
+    dfd = os.open(folder, _DIRECTORY)
+    try:
+        for name, data in files.items():
+            _create(dfd, name, data)
+        for name, (source, data) in links.items():
+            try:
+                os.link(source, name, dst_dir_fd=dfd)
+            except OSError:
+                _create(dfd, name, source.read_bytes() if data is None else data)
+    finally:
+        os.close(dfd)
+
+
+def _create(dfd: int, name: str, data: bytes) -> None:
+    fd = os.open(name, _CREATE, 0o644, dir_fd=dfd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _check_names(rel: str, names: list[str]) -> None:
+    for name in names:
+        if not name or "/" in name or name.startswith("."):
+            raise ExportError(f"bad file name {name!r} in {rel!r}")
+
+
+def write_directory(
+    root: Path,
+    rel: str,
+    files: Mapping[str, bytes],
+    links: Mapping[str, Link] | None = None,
+    *,
+    fresh: bool,
+) -> Path:
+    """Write the page directory ``rel`` (claimed with :meth:`SiteWriter.claim`) under ``root``:
+    created in place in a fresh tree, built aside and swapped in atomically on a live site.
+    ``links``: files to hard-link to an existing file with the same bytes (given when known, to
+    write if the link fails). Returns the directory's final path."""
+    links = links or {}
+    _check_names(rel, [*files, *links])
+    target = root / rel
+    if fresh:
+        try:
+            os.mkdir(target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.mkdir(target)
+        _fill(target, files, links)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    try:
+        _fill(staging, files, links)
+        os.chmod(staging, 0o755)
+        swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def link_directory(source: Path, target: Path) -> None:
+    """A copy of the page directory ``source`` at ``target`` (fresh tree) made of hard links:
+    a page kept as it is in a full export."""
+    names = [entry.name for entry in os.scandir(source) if entry.is_file(follow_symlinks=False)]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.mkdir(target)
+    _fill(target, {}, {name: (source / name, None) for name in names})
+
+
+def replace_tail(path: Path, old: bytes, new: bytes) -> None:
+    """Replace the last bytes of a file of a fresh tree (not live: no atomicity needed)."""
+    with open(path, "r+b") as handle:
+        start = handle.seek(0, os.SEEK_END) - len(old)
+        if start < 0 or handle.seek(start) < 0 or handle.read() != old:
+            raise ExportError(f"{path} does not end as expected: cannot replace its tail")
+        handle.seek(start)
+        handle.write(new)
+        handle.truncate()
+
+
 class SiteWriter:
     """Writes into ``root`` (the live site, or a fresh tree for a full export)."""
 
@@ -98,63 +196,36 @@ class SiteWriter:
         self.fresh = fresh  # a fresh tree is not live: no need for per-page atomicity
         self._written: set[str] = set()
 
-    def _resolve(self, rel: str) -> Path:
-        pure = PurePosixPath(rel.lstrip("/"))
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+    def claim(self, rel: str) -> str:
+        """``rel`` normalised ("doi/10.5072/x"), once per run and only inside the tree."""
+        key = rel.strip("/")
+        if not key or "//" in key or "." in key.split("/"):  # not the usual form: normalise
+            pure = PurePosixPath(rel.lstrip("/"))
+            key = str(pure)
+            if pure.is_absolute() or not pure.parts:
+                raise ExportError(f"refusing to write outside the site: {rel!r}")
+        if ".." in key.split("/"):
             raise ExportError(f"refusing to write outside the site: {rel!r}")
-        key = str(pure)
         if key in self._written:
             raise ExportError(f"two outputs claim the same path: {rel!r}")
         self._written.add(key)
-        return self.root.joinpath(*pure.parts)
+        return key
 
     def file(self, rel: str, data: bytes) -> None:
-        path = self._resolve(rel)
+        path = self.root / self.claim(rel)
         if self.fresh:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         else:
             write_file(path, data)
 
-    def directory(self, rel: str, files: dict[str, bytes]) -> None:
+    def directory(self, rel: str, files: Mapping[str, bytes]) -> None:
         """A whole page directory, swapped in atomically on a live site."""
-        target = self._resolve(rel)
-        for name in files:
-            if "/" in name or name.startswith("."):
-                raise ExportError(f"bad file name {name!r} in {rel!r}")
-        if self.fresh:
-            target.mkdir(parents=True, exist_ok=True)
-            for name, data in files.items():
-                (target / name).write_bytes(data)
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
-        try:
-            for name, data in files.items():
-                (staging / name).write_bytes(data)
-            os.chmod(staging, 0o755)
-            swap_into_place(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        write_directory(self.root, self.claim(rel), files, fresh=self.fresh)
 
     def remove(self, rel: str) -> None:
-        target = self._resolve(rel)
+        target = self.root / self.claim(rel)
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
-
-    # -- manifest ------------------------------------------------------------------------------
-    def load_manifest(self) -> dict[str, str]:
-        path = self.root / MANIFEST
-        if self.fresh or not path.is_file():
-            return {}
-        try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError):
-            return {}  # unreadable manifest: everything is rewritten, nothing is lost
-
-    def save_manifest(self, manifest: dict[str, str]) -> None:
-        data = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
-        write_file(self.root / MANIFEST, data)

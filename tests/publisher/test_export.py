@@ -32,7 +32,7 @@ from faircat.catalogue.vocab import (
 )
 from faircat.demo.nexusgen import UserSpec, example_spec, write_nexus
 from faircat.publisher.export import export_site
-from faircat.publisher.writer import MANIFEST
+from faircat.publisher.manifest import Manifest
 from tests.catalogue import factories as f
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -177,11 +177,12 @@ def test_release_moves_a_record_into_the_site(world, tmp_path):
 
 def _complete(out: Path) -> None:
     """Every page named in the manifest is whole: index.html plus its metadata files."""
-    import json
-
-    manifest = json.loads((out / MANIFEST).read_text())
-    assert manifest
-    for path in manifest:
+    manifest = Manifest.read(out)
+    assert manifest is not None
+    paths = manifest.paths()
+    manifest.close()
+    assert paths
+    for path in paths:
         folder = out / path.strip("/")
         assert (folder / "index.html").is_file(), path
         html = (folder / "index.html").read_text()
@@ -264,3 +265,152 @@ def test_a_record_with_invalid_metadata_is_skipped_and_reported(world, tmp_path)
     # the last valid page and metadata stay published
     page = tmp_path / "site" / "doi" / "10.80100" / "tls.pub-1" / "index.html"
     assert "Open experiment on lysozyme" in page.read_text()
+
+
+# -- parallel, incremental and site-wide behaviour -----------------------------------------------
+
+
+def _more_datasets(catalogue, count: int) -> None:
+    """``count`` more open datasets in the public experiment, all on its first data file."""
+    from faircat.catalogue.models import Datafile, Dataset
+
+    with catalogue.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        first = inv.datasets[0]
+        source = first.files[0]
+        for i in range(count):
+            dataset = Dataset(
+                investigation=inv, instrument_id=first.instrument_id, name=f"extra{i}",
+                title=f"Extra scan {i}", type=first.type, complete=True, size=source.size,
+                file_count=1, plot_path=first.plot_path, techniques=list(first.techniques),
+                start_time=first.start_time, end_time=first.end_time)
+            dataset.files.append(Datafile(
+                name=f"extra{i}.nxs", location=f"{source.location}.extra{i}", size=source.size,
+                checksum=source.checksum, format=source.format))
+            session.add(dataset)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".faircat" not in p.parts}
+
+
+@pytest.mark.slow
+def test_pages_written_by_workers_equal_pages_written_in_process(world, tmp_path):
+    _more_datasets(world, 80)  # more pages than an export writes before starting workers
+    parallel = export_site(world, out=tmp_path / "parallel", now=NOW, jobs=2)
+    serial = export_site(world, out=tmp_path / "serial", now=NOW, jobs=1)
+    assert parallel.written == serial.written == parallel.records == 84
+    assert _tree(tmp_path / "parallel") == _tree(tmp_path / "serial")
+    # datasets on the same data file share one preview file (a hard link), per process
+    previews = list((tmp_path / "parallel" / "doi").rglob("preview.png"))
+    assert len(previews) == 82 and len({p.stat().st_ino for p in previews}) <= 3
+    assert "ZQXJ" not in all_text(tmp_path / "parallel")
+
+
+def test_first_export_footer_names_the_beamlines_it_published(world, tmp_path):
+    """A full export draws its pages before publish knows the beamlines (none, the first time),
+    then rewrites the pages' footers."""
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    for page in (out / "doi").rglob("index.html"):
+        html = page.read_text()
+        assert '<li><a href="/beamlines/xaloc/">XALOC</a></li>' in html, page
+        assert html.endswith("</footer>\n</body>\n</html>\n")
+
+
+def _stat(out: Path, *names: str) -> dict[str, int]:
+    return {name: (out / name).stat().st_ino for name in names}
+
+
+SITE_WIDE = ("index.html", "search/index.json", "sitemap.xml", "beamlines/index.html",
+             "beamlines/xaloc/index.html", "search/index.html", "robots.txt", "static/site.css")
+
+
+def test_site_wide_files_are_rewritten_only_when_their_inputs_change(world, tmp_path):
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    before = _stat(out, *SITE_WIDE)
+    again = export_site(world, out=out, now=NOW + timedelta(minutes=1))
+    assert again.written == 0 and _stat(out, *SITE_WIDE) == before
+    # the experiment's title: the listing pages show it
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.title, inv.updated_at = "Retitled experiment", NOW + timedelta(days=1)
+    export_site(world, out=out, now=NOW + timedelta(days=1, minutes=1))
+    after = _stat(out, *SITE_WIDE)
+    changed = {n for n in SITE_WIDE if after[n] != before[n]}
+    assert changed == {"index.html", "beamlines/index.html", "beamlines/xaloc/index.html",
+                       "search/index.html", "search/index.json", "sitemap.xml"}
+    assert "Retitled experiment" in (out / "beamlines" / "xaloc" / "index.html").read_text()
+    # a dataset's title: its page, its experiment's page, the search index and the sitemap
+    # (new lastmod); the listings show experiments only, in an order that did not change
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.datasets[0].title, inv.datasets[0].updated_at = "Retitled scan", NOW + timedelta(2)
+    third = export_site(world, out=out, now=NOW + timedelta(days=2, minutes=1))
+    assert third.written == 2
+    last = _stat(out, *SITE_WIDE)
+    assert {n for n in SITE_WIDE if last[n] != after[n]} == {"search/index.json", "sitemap.xml"}
+    assert "Retitled scan" in (out / "search" / "index.json").read_text()
+
+
+def test_a_record_that_disappears_loses_its_page_everywhere(world, tmp_path):
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        old_doi = inv.datasets[1].name
+        inv.datasets[1].name = "renamed"  # a new DOI: the old record is gone
+        inv.datasets[1].updated_at = NOW + timedelta(minutes=1)
+    report = export_site(world, out=out, now=NOW + timedelta(minutes=2))
+    assert report.removed == 1
+    pages = {p.parent.name for p in (out / "doi").rglob("index.html")}
+    assert "tls.pub-1.renamed" in pages and f"tls.pub-1.{old_doi.lower()}" not in pages
+    for name in ("search/index.json", "sitemap.xml"):
+        text = (out / name).read_text()
+        assert "tls.pub-1.renamed" in text and f"tls.pub-1.{old_doi.lower()}/" not in text
+    _complete(out)
+
+
+def test_full_export_keeps_the_last_valid_page_of_a_refused_record(world, tmp_path):
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.title, inv.updated_at = "", NOW + timedelta(minutes=1)
+    report = export_site(world, out=out, full=True, now=NOW + timedelta(minutes=2))
+    assert any("title" in problem for problem in report.skipped)
+    page = out / "doi" / "10.80100" / "tls.pub-1" / "index.html"
+    assert "Open experiment on lysozyme" in page.read_text()
+    _complete(out)
+
+
+def test_a_site_without_a_valid_manifest_is_rebuilt_whole(world, tmp_path):
+    out = tmp_path / "site"
+    (out / ".faircat").mkdir(parents=True)
+    (out / ".faircat" / "manifest.json").write_text("{}")  # an older export's
+    (out / "stray.html").write_text("left over")
+    report = export_site(world, out=out, now=NOW)
+    assert report.full and not (out / "stray.html").exists()
+    assert not export_site(world, out=out, now=NOW).full
+
+
+@pytest.mark.slow
+def test_a_large_incremental_export_uses_the_workers_too(world, tmp_path):
+    _more_datasets(world, 80)
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW, jobs=2)
+    with world.transaction() as session:  # every dataset page shows its experiment's title
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.title, inv.updated_at = "Retitled experiment", NOW + timedelta(minutes=1)
+    report = export_site(world, out=out, now=NOW + timedelta(minutes=2), jobs=2)
+    assert not report.full and report.written == 83 and report.published == 83
+    full = export_site(world, out=tmp_path / "full", now=NOW + timedelta(minutes=2), jobs=1)
+    assert full.written == 84
+    # the same as a full export, but the pages not rewritten (they keep their build time)
+    new, whole = _tree(out), _tree(tmp_path / "full")
+    assert new.keys() == whole.keys()
+    differ = {name for name in new if new[name] != whole[name]}
+    assert differ == {"doi/10.80100/tls.reg-1/index.html"}, differ
+    _complete(out)

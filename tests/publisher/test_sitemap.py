@@ -131,3 +131,28 @@ def test_bad_input() -> None:
 def test_robots_allows_everything_and_names_the_sitemap() -> None:
     text = robots_txt(BASE + "/").decode()
     assert text == f"User-agent: *\nDisallow:\n\nSitemap: {BASE}/sitemap.xml\n"
+
+
+def test_parts_assemble_into_the_same_single_file() -> None:
+    from faircat.publisher.sitemap import Part, assemble, part
+
+    parts = {"a": part(BASE, ENTRIES[:2]), "b": part(BASE, ENTRIES[2:])}
+    assert assemble(BASE, parts) == sitemaps(BASE, ENTRIES)
+    assert Part.decode(parts["b"].encode()) == parts["b"]
+    assert Part.decode(part(BASE, [("/", None)]).encode()).latest is None
+
+
+def test_parts_become_files_of_an_index_past_the_limit() -> None:
+    from faircat.publisher.sitemap import assemble, part
+
+    parts = {"records-000000": part(BASE, ENTRIES[1:4]), "pages": part(BASE, ENTRIES[:1])}
+    files = assemble(BASE, parts, max_urls=3)
+    assert list(files) == ["sitemap.xml", "sitemaps/records-000000.xml", "sitemaps/pages.xml"]
+    index = _parse(files["sitemap.xml"])
+    assert _locs(index) == [f"{BASE}/sitemaps/records-000000.xml", f"{BASE}/sitemaps/pages.xml"]
+    assert [e.text for e in index.iter(f"{{{NS}}}lastmod")] == ["2024-05-01"]
+    assert len(_locs(_parse(files["sitemaps/records-000000.xml"]))) == 3
+    with pytest.raises(ValueError, match="limits"):
+        assemble(BASE, {"big": part(BASE, ENTRIES)}, max_urls=2)
+    with pytest.raises(ValueError, match="at least one"):
+        assemble(BASE, {"empty": part(BASE, [])})
