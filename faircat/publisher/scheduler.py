@@ -61,14 +61,15 @@ def build_scheduler(settings: Settings, interval: timedelta) -> BackgroundSchedu
 
 
 def install_job(scheduler: BackgroundScheduler, settings: Settings, interval: timedelta) -> None:
-    """(Re)place the release job in the shared job store, one scheduler at a time: two
-    schedulers starting together would otherwise race on the same job row."""
+    """Start the (paused) scheduler and (re)place the release job in the shared job store, one
+    scheduler at a time: two starting together would race creating the job table and row."""
     catalogue = Catalogue.open(settings)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
                 with lease(catalogue, "scheduler-setup", timedelta(minutes=1)):
+                    scheduler.start(paused=True)
                     scheduler.add_job(
                         "faircat.publisher.scheduler:release_tick",
                         "interval",
@@ -92,10 +93,10 @@ def run_scheduler(settings: Settings, interval: timedelta) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    scheduler.start(paused=True)
     try:
         install_job(scheduler, settings, interval)
         scheduler.resume()
         stop.wait()
     finally:
-        scheduler.shutdown(wait=True)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
