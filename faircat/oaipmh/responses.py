@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from faircat.crosswalks.xmltext import clean
+from faircat.crosswalks.xmlwriter import escape_attr, escape_text
 from faircat.oaipmh.dates import format_datestamp
 from faircat.oaipmh.repository import Row
 
@@ -26,22 +27,11 @@ _CLOSE = "</OAI-PMH>\n"
 
 
 def text(value: str) -> str:
-    value = clean(value)
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    return escape_text(clean(value))
 
 
 def attr(value: str) -> str:
-    value = text(value)
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    # Attribute values are whitespace-normalised by parsers: keep newlines/tabs as written.
-    return value.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return escape_attr(clean(value))
 
 
 def envelope(now: datetime, base_url: str, request: Iterable[tuple[str, str]], body: str) -> str:
