@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from importlib.metadata import version as _package_version
 from typing import Any
 
-from . import mandatory
+from . import jsontext, mandatory
 from .apa import apa
 from .datacite import resource_type_general
 from .identifiers import doi_url
@@ -73,7 +73,7 @@ def csl_item(record: Record) -> dict[str, Any]:
 
 def csl_json(record: Record) -> bytes:
     """The ``citation.csl.json`` file: a CSL-JSON array holding the one item."""
-    return json.dumps([csl_item(record)], ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    return jsontext.indented([csl_item(record)])
 
 
 def datacite_text(record: Record) -> str:

@@ -9,11 +9,10 @@ the shared :class:`.prepared.Prepared` values (cleaned names, landing URL) when 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from . import mandatory
+from . import jsontext, mandatory
 from .datacite_vocab import CONTRIBUTOR_TYPES, IDENTIFIER_TYPES, RELATION_TYPES, RESOURCE_TYPES
 from .identifiers import (
     ORCID_URL,
@@ -408,12 +407,6 @@ def datacite_json(record: Record) -> bytes:
     return json_bytes(to_datacite(record))
 
 
-# One encoder for every call (``json.dumps`` with options builds a new one each time); compact
-# separators keep the C encoder (``indent`` would switch to the pure-Python one, 3x slower).
-# check_circular=False: the dicts are built fresh by this package and are trees.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-
-
 def json_bytes(data: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON of ``data`` with a final newline."""
-    return (_ENCODE(data) + "\n").encode("utf-8")
+    return jsontext.compact(data)

@@ -17,7 +17,7 @@ from lxml import etree
 
 from .datacite import to_datacite
 from .view import Record
-from .xmlwriter import Dialect, XmlWriter
+from .xmlwriter import DECLARATION, safe_attr, safe_text
 
 NS = "http://datacite.org/schema/kernel-4"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -212,122 +212,181 @@ def element_from_json(data: dict[str, Any]) -> etree._Element:
     return root
 
 
-# Writer twins of the lxml functions above: same elements, same order (checked by C14N tests).
-DIALECT = Dialect(NSMAP)
-ROOT_ATTRS = {"xsi:schemaLocation": _SCHEMA_LOCATION_VALUE}
-_XML_ATTRS = DIALECT.attr_map(
-    {
+# The serialiser: the lxml functions above written as text, element for element in the same
+# order (C14N- and byte-equal to lxml's pretty printer, tested for every case and random text).
+# Markup is string constants of this module; every value from ``data`` goes through safe_text or
+# safe_attr (cleaned of what XML 1.0 forbids, escaped), so the output is well-formed whatever the
+# dict holds. About 2x faster than the generic streaming writer (docs/perf-crosswalks.md).
+_ROOT_OPEN = (
+    f'<resource xmlns="{NS}" xmlns:xsi="{XSI}" xsi:schemaLocation="{_SCHEMA_LOCATION_VALUE}">'
+)
+# Nested in another document (oai_datacite): xsi is declared by the outer root.
+NESTED_OPEN = f'<resource xmlns="{NS}" xsi:schemaLocation="{_SCHEMA_LOCATION_VALUE}">'
+_XML_ATTR = {  # JSON key -> ' name="' (KeyError for a key DataCite XML has no attribute for)
+    key: f' {name}="'
+    for key, name in {
         **_ATTRS,
         "lang": "xml:lang",
         "nameType": "nameType",
         "contributorType": "contributorType",
         "funderIdentifierType": "funderIdentifierType",
         "awardUri": "awardURI",
-    }
-)
+    }.items()
+}
+_INDENT = tuple("\n" + "  " * depth for depth in range(16))
 _PARSER = etree.XMLParser(
     no_network=True, resolve_entities=False, remove_blank_text=True, huge_tree=True
 )
 
 
-def _w_name(w: XmlWriter, tag: str, person: dict[str, Any]) -> None:
+# Element text of items with attributes, by (indent, tag, text key, items): the same rights,
+# subjects, affiliations, publisher and relations recur in most records of a facility, and a
+# hit costs one tuple and one lookup instead of cleaning and escaping every attribute. Cleared
+# when full, so a long export cannot grow it without bound.
+_ITEM_CACHE: dict[tuple[Any, ...], str] = {}
+_ITEM_CACHE_SIZE = 4096
+
+
+def _w_items(out: list[str], nl: str, tag: str, items: Any, text_key: str) -> None:
+    """One ``<tag>`` per item: ``item[text_key]`` as text, every other key as an attribute."""
+    cache = _ITEM_CACHE
+    for item in items:
+        if len(item) == 1:
+            out.append(f"{nl}<{tag}>{safe_text(item[text_key])}</{tag}>")
+            continue
+        key = (nl, tag, text_key, *item.items())
+        text = cache.get(key)
+        if text is None:
+            parts = [nl, "<", tag]
+            for name, value in item.items():
+                if name != text_key:
+                    parts += (_XML_ATTR[name], safe_attr(value), '"')
+            parts += (">", safe_text(item[text_key]), "</", tag, ">")
+            text = "".join(parts)
+            if len(cache) >= _ITEM_CACHE_SIZE:
+                cache.clear()
+            cache[key] = text
+        out.append(text)
+
+
+def _w_list(out: list[str], depth: int, items: Any, wrapper: str, tag: str) -> None:
+    nl = _INDENT[depth]
+    out.append(f"{nl}<{wrapper}>")
+    _w_items(out, _INDENT[depth + 1], tag, items, tag)
+    out.append(f"{nl}</{wrapper}>")
+
+
+def _w_name(out: list[str], depth: int, tag: str, person: dict[str, Any]) -> None:
+    nl, inner = _INDENT[depth], _INDENT[depth + 1]
     if tag == "contributor":
-        w.start(tag, {"contributorType": person["contributorType"]})
+        out.append(f'{nl}<contributor contributorType="{safe_attr(person["contributorType"])}">')
     else:
-        w.start(tag)
+        out.append(f"{nl}<{tag}>")
+    name = safe_text(person["name"])
     if "nameType" in person:
-        w.leaf(tag + "Name", person["name"], {"nameType": person["nameType"]})
+        kind = safe_attr(person["nameType"])
+        out.append(f'{inner}<{tag}Name nameType="{kind}">{name}</{tag}Name>')
     else:
-        w.leaf(tag + "Name", person["name"])
+        out.append(f"{inner}<{tag}Name>{name}</{tag}Name>")
     if "givenName" in person:
-        w.leaf("givenName", person["givenName"])
+        out.append(f"{inner}<givenName>{safe_text(person['givenName'])}</givenName>")
     if "familyName" in person:
-        w.leaf("familyName", person["familyName"])
+        out.append(f"{inner}<familyName>{safe_text(person['familyName'])}</familyName>")
     if "nameIdentifiers" in person:
-        w.leaves("nameIdentifier", person["nameIdentifiers"], "nameIdentifier", _XML_ATTRS)
+        _w_items(out, inner, "nameIdentifier", person["nameIdentifiers"], "nameIdentifier")
     if "affiliation" in person:
-        w.leaves("affiliation", person["affiliation"], "name", _XML_ATTRS)
-    w.end()
+        _w_items(out, inner, "affiliation", person["affiliation"], "name")
+    out.append(f"{nl}</{tag}>")
 
 
-def _w_list(w: XmlWriter, items: list[dict[str, str]], wrapper: str, tag: str) -> None:
-    w.start(wrapper)
-    w.leaves(tag, items, tag, _XML_ATTRS)
-    w.end()
+def _w_funding(out: list[str], depth: int, fundings: list[dict[str, str]]) -> None:
+    nl, inner, leaf = _INDENT[depth], _INDENT[depth + 1], _INDENT[depth + 2]
+    out.append(f"{nl}<fundingReferences>")
+    for funding in fundings:
+        out.append(
+            f"{inner}<fundingReference>{leaf}<funderName>"
+            f"{safe_text(funding['funderName'])}</funderName>"
+        )
+        if "funderIdentifier" in funding:
+            kind = safe_attr(funding["funderIdentifierType"])
+            out.append(
+                f'{leaf}<funderIdentifier funderIdentifierType="{kind}">'
+                f"{safe_text(funding['funderIdentifier'])}</funderIdentifier>"
+            )
+        if "awardNumber" in funding:
+            number = safe_text(funding["awardNumber"])
+            if "awardUri" in funding:
+                uri = safe_attr(funding["awardUri"])
+                out.append(f'{leaf}<awardNumber awardURI="{uri}">{number}</awardNumber>')
+            else:
+                out.append(f"{leaf}<awardNumber>{number}</awardNumber>")
+        if "awardTitle" in funding:
+            out.append(f"{leaf}<awardTitle>{safe_text(funding['awardTitle'])}</awardTitle>")
+        out.append(f"{inner}</fundingReference>")
+    out.append(f"{nl}</fundingReferences>")
 
 
-def write_resource(w: XmlWriter, data: dict[str, Any]) -> None:
-    """Write the children of ``<resource>`` for DataCite 4.5 JSON (the root is the caller's)."""
-    w.leaf("identifier", data["doi"], {"identifierType": "DOI"})
-    w.start("creators")
-    for creator in data["creators"]:
-        _w_name(w, "creator", creator)
-    w.end()
+def write_resource(out: list[str], data: dict[str, Any], depth: int = 1) -> None:
+    """Append the children of ``<resource>`` (at ``depth``) for DataCite 4.5 JSON to ``out``."""
+    nl = _INDENT[depth]
+    out.append(f'{nl}<identifier identifierType="DOI">{safe_text(data["doi"])}</identifier>')
+    if data["creators"]:
+        out.append(f"{nl}<creators>")
+        for creator in data["creators"]:
+            _w_name(out, depth + 1, "creator", creator)
+        out.append(f"{nl}</creators>")
+    else:
+        out.append(f"{nl}<creators/>")
     if data.get("titles"):
-        _w_list(w, data["titles"], "titles", "title")
-    w.leaves("publisher", (data["publisher"],), "name", _XML_ATTRS)
-    w.leaf("publicationYear", data["publicationYear"])
+        _w_list(out, depth, data["titles"], "titles", "title")
+    _w_items(out, nl, "publisher", (data["publisher"],), "name")
+    out.append(f"{nl}<publicationYear>{safe_text(data['publicationYear'])}</publicationYear>")
     types = data["types"]
-    w.leaf(
-        "resourceType",
-        types.get("resourceType", ""),
-        {"resourceTypeGeneral": types["resourceTypeGeneral"]},
+    general = safe_attr(types["resourceTypeGeneral"])
+    out.append(
+        f'{nl}<resourceType resourceTypeGeneral="{general}">'
+        f"{safe_text(types.get('resourceType', ''))}</resourceType>"
     )
     if data.get("subjects"):
-        _w_list(w, data["subjects"], "subjects", "subject")
+        _w_list(out, depth, data["subjects"], "subjects", "subject")
     if data.get("contributors"):
-        w.start("contributors")
+        out.append(f"{nl}<contributors>")
         for contributor in data["contributors"]:
-            _w_name(w, "contributor", contributor)
-        w.end()
+            _w_name(out, depth + 1, "contributor", contributor)
+        out.append(f"{nl}</contributors>")
     if data.get("dates"):
-        _w_list(w, data["dates"], "dates", "date")
+        _w_list(out, depth, data["dates"], "dates", "date")
     if "language" in data:
-        w.leaf("language", data["language"])
+        out.append(f"{nl}<language>{safe_text(data['language'])}</language>")
     if data.get("alternateIdentifiers"):
-        _w_list(w, data["alternateIdentifiers"], "alternateIdentifiers", "alternateIdentifier")
+        _w_list(
+            out, depth, data["alternateIdentifiers"], "alternateIdentifiers", "alternateIdentifier"
+        )
     if data.get("relatedIdentifiers"):
-        _w_list(w, data["relatedIdentifiers"], "relatedIdentifiers", "relatedIdentifier")
+        _w_list(out, depth, data["relatedIdentifiers"], "relatedIdentifiers", "relatedIdentifier")
+    inner = _INDENT[depth + 1]
     for key, tag in (("sizes", "size"), ("formats", "format")):
-        items = data.get(key)
-        if items:
-            w.start(key)
-            for item in items:
-                w.leaf(tag, item)
-            w.end()
+        values = data.get(key)
+        if values:
+            out.append(f"{nl}<{key}>")
+            out += [f"{inner}<{tag}>{safe_text(value)}</{tag}>" for value in values]
+            out.append(f"{nl}</{key}>")
     if "version" in data:
-        w.leaf("version", data["version"])
+        out.append(f"{nl}<version>{safe_text(data['version'])}</version>")
     if data.get("rightsList"):
-        _w_list(w, data["rightsList"], "rightsList", "rights")
+        _w_list(out, depth, data["rightsList"], "rightsList", "rights")
     if data.get("descriptions"):
-        _w_list(w, data["descriptions"], "descriptions", "description")
+        _w_list(out, depth, data["descriptions"], "descriptions", "description")
     if data.get("fundingReferences"):
-        w.start("fundingReferences")
-        for funding in data["fundingReferences"]:
-            w.start("fundingReference")
-            w.leaf("funderName", funding["funderName"])
-            if "funderIdentifier" in funding:
-                w.leaf(
-                    "funderIdentifier",
-                    funding["funderIdentifier"],
-                    {"funderIdentifierType": funding["funderIdentifierType"]},
-                )
-            if "awardNumber" in funding:
-                if "awardUri" in funding:
-                    w.leaf("awardNumber", funding["awardNumber"], {"awardURI": funding["awardUri"]})
-                else:
-                    w.leaf("awardNumber", funding["awardNumber"])
-            if "awardTitle" in funding:
-                w.leaf("awardTitle", funding["awardTitle"])
-            w.end()
-        w.end()
+        _w_funding(out, depth, data["fundingReferences"])
 
 
 def xml_bytes(data: dict[str, Any]) -> bytes:
     """The ``datacite.xml`` file for DataCite JSON already built (shares the dict with JSON)."""
-    w = DIALECT.writer("resource", ROOT_ATTRS)
-    write_resource(w, data)
-    return w.finish()
+    out = [DECLARATION, _ROOT_OPEN]
+    write_resource(out, data)
+    out.append("\n</resource>\n")
+    return "".join(out).encode("utf-8")
 
 
 def datacite_xml(record: Record) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .xmltext import clean
 
@@ -18,7 +19,10 @@ _HANDLE = re.compile(r"^\d{2}\.\d+/\S+$")
 
 def bare_doi(doi: str) -> str:
     """``10.5072/x`` from ``https://doi.org/10.5072/x``, ``doi:10.5072/x`` or ``10.5072/x``."""
-    return _DOI_URL_PREFIX.sub("", doi.strip())
+    doi = doi.strip()
+    if doi[:1].isdigit():  # already bare (the usual case): the prefixes start with h or d
+        return doi
+    return _DOI_URL_PREFIX.sub("", doi)
 
 
 def doi_url(doi: str) -> str:
@@ -31,11 +35,14 @@ def orcid_id(orcid: str) -> str:
     return match.group(1) if match else ""
 
 
+# The same few thousand ORCIDs and RORs recur in every record of a facility: memoised.
+@lru_cache(maxsize=4096)
 def orcid_uri(orcid: str) -> str:
     bare = orcid_id(orcid)
     return f"{ORCID_URL}/{bare}" if bare else ""
 
 
+@lru_cache(maxsize=4096)
 def ror_uri(ror: str) -> str:
     """``https://ror.org/02550n020`` from the URL or the bare id; "" for empty input."""
     ror = clean(ror).strip()  # it becomes an XML attribute: no forbidden characters

@@ -8,11 +8,10 @@ elements: :func:`page_links` gives the page's links as (rel, href, type) triples
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
-from . import mandatory
+from . import jsontext, mandatory
 from .identifiers import doi_url, orcid_uri
 from .rights import licence
 from .urls import file_url, landing_url, metadata_url
@@ -69,4 +68,4 @@ def to_linkset(record: Record, metadata_files: Iterable[tuple[str, str]]) -> dic
 
 def linkset_json(record: Record, metadata_files: Iterable[tuple[str, str]]) -> bytes:
     data = to_linkset(record, metadata_files)
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    return jsontext.indented(data)

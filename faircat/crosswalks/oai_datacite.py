@@ -1,6 +1,7 @@
 """The ``oai_datacite`` wrapper (schemaVersion, datacentreSymbol, payload) around DataCite XML.
 
-Written with :mod:`.xmlwriter`; :func:`reference_element` (lxml) is the reference for the tests.
+Written as text around :func:`.datacite_xml.write_resource`; :func:`reference_element` (lxml)
+is the reference for the tests.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from . import datacite_xml
 from .datacite import XML_SCHEMA_VERSION, to_datacite
 from .view import Record
 from .xmltext import one_line
-from .xmlwriter import Dialect
+from .xmlwriter import DECLARATION, safe_text
 
 NS = "http://schema.datacite.org/oai/oai-1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -21,8 +22,13 @@ _SCHEMA_LOCATION_ATTR = f"{{{XSI}}}schemaLocation"
 _SCHEMA_LOCATION_VALUE = f"{NS} {SCHEMA_LOCATION}"
 
 
-DIALECT = Dialect(NSMAP)
-_ROOT_ATTRS = {"xsi:schemaLocation": _SCHEMA_LOCATION_VALUE}
+_HEAD = (
+    f'{DECLARATION}<oai_datacite xmlns="{NS}" xmlns:xsi="{XSI}" '
+    f'xsi:schemaLocation="{_SCHEMA_LOCATION_VALUE}">\n'
+    f"  <schemaVersion>{XML_SCHEMA_VERSION}</schemaVersion>\n  <datacentreSymbol>"
+)
+_PAYLOAD = f"</datacentreSymbol>\n  <payload>\n    {datacite_xml.NESTED_OPEN}"
+_TAIL = "\n    </resource>\n  </payload>\n</oai_datacite>\n"
 
 
 def _symbol(record: Record) -> str:
@@ -42,15 +48,10 @@ def reference_element(record: Record) -> etree._Element:
 
 def xml_from_json(record: Record, data: dict) -> bytes:
     """The ``oai_datacite`` document around DataCite JSON already built."""
-    w = DIALECT.writer("oai_datacite", _ROOT_ATTRS)
-    w.leaf("schemaVersion", XML_SCHEMA_VERSION)
-    w.leaf("datacentreSymbol", _symbol(record))
-    w.start("payload")
-    w.start("resource", datacite_xml.ROOT_ATTRS, xmlns=datacite_xml.NS)
-    datacite_xml.write_resource(w, data)
-    w.end("resource")
-    w.end("payload")
-    return w.finish()
+    out = [_HEAD, safe_text(_symbol(record)), _PAYLOAD]
+    datacite_xml.write_resource(out, data, depth=3)
+    out.append(_TAIL)
+    return "".join(out).encode("utf-8")
 
 
 def oai_datacite_xml(record: Record) -> bytes:

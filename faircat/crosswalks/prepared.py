@@ -67,7 +67,23 @@ class Prepared:
         return self._technical_info
 
 
+# Cleaned text by agent (frozen dataclasses compare by value): the same creators, contacts and
+# affiliations recur across a facility's records, and a hit (~0.5 µs: hash and compare) saves
+# ~4 µs of cleaning. Cleared when full so a long export cannot grow it without bound.
+_AGENT_CACHE: dict[Agent, AgentText] = {}
+_AGENT_CACHE_SIZE = 4096
+
+
 def agent_text(who: Agent) -> AgentText:
+    text = _AGENT_CACHE.get(who)
+    if text is None:
+        if len(_AGENT_CACHE) >= _AGENT_CACHE_SIZE:
+            _AGENT_CACHE.clear()
+        text = _AGENT_CACHE[who] = _agent_text(who)
+    return text
+
+
+def _agent_text(who: Agent) -> AgentText:
     if isinstance(who, Organization):
         return AgentText(True, one_line(who.name), "", "", "", "", ror_uri(who.ror), "", "")
     org = who.affiliation

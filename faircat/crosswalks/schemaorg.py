@@ -8,11 +8,10 @@ cannot close the element); the escapes are plain JSON, so the same bytes serve t
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from typing import Any
 
+from . import jsontext
 from .identifiers import DOI_RESOLVER, doi_url, panet_code, pid_url, ror_uri
 from .prepared import AgentText, Prepared, agent_text, prepare
 from .rights import licence
@@ -22,10 +21,6 @@ from .xmltext import one_line
 
 CONTEXT = {"@vocab": "https://schema.org/"}
 PANET_TERM_SET = "http://purl.org/pan-science/PaNET/PaNET.owl"
-_NEEDS_ESCAPE = re.compile("[<>&\u2028\u2029]")
-_SCRIPT_ESCAPES = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
 
 
 def organization(org: Organization) -> dict[str, Any]:
@@ -247,19 +242,12 @@ def to_schemaorg(record: Record, prepared: Prepared | None = None) -> dict[str, 
 
 def dumps_script_safe(data: Any) -> str:
     """Compact JSON text that is also safe verbatim inside a ``<script>`` element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_SCRIPT_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
-
-
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+    return jsontext.script_safe(data).decode("utf-8").removesuffix("\n")
 
 
 def jsonld_bytes(data: dict[str, Any]) -> bytes:
     """The ``schemaorg.jsonld`` bytes of :func:`to_schemaorg` output (script-safe, compact)."""
-    text = _ENCODE(data)
-    if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
-        text = text.translate(_SCRIPT_ESCAPES)
-    return (text + "\n").encode("utf-8")
+    return jsontext.script_safe(data)
 
 
 def schemaorg_jsonld(record: Record) -> bytes:

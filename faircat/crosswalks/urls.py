@@ -7,6 +7,7 @@ file names of the format registry (``datacite.xml``, ``linkset.json``...), data 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from .identifiers import bare_doi
@@ -14,6 +15,12 @@ from .view import FileView, Record
 
 # RFC 3986 unreserved plus the sub-delimiters that are harmless in a path segment.
 _SAFE = "/-._~!$'()*+,;=:@"
+# Text quote(text, safe=_SAFE) returns unchanged: checked first, since quote() costs ~2 µs.
+_PLAIN = re.compile(r"[A-Za-z0-9/\-._~!$'()*+,;=:@]*\Z")
+
+
+def _quote(text: str) -> str:
+    return text if _PLAIN.match(text) else quote(text, safe=_SAFE)
 
 
 def doi_path(doi: str) -> str:
@@ -27,7 +34,7 @@ def doi_path(doi: str) -> str:
         if segment in (".", ".."):
             segments.append(segment.replace(".", "%2E"))
         else:
-            segments.append(quote(segment, safe=_SAFE))
+            segments.append(_quote(segment))
     return "doi/" + "/".join(segments) + "/"
 
 
@@ -65,4 +72,4 @@ def file_url_from(page: str, file: FileView) -> str:
         return file.url
     if not page.endswith("/"):
         page += "/"
-    return page + quote(file.path.lstrip("/"), safe=_SAFE)
+    return page + _quote(file.path.lstrip("/"))
