@@ -3,7 +3,7 @@
     .venv/bin/python bench/oai.py [--records 100000] [--database-url URL] [--keep]
         [--formats oai_dc,oai_datacite,datacite] [--harvesters 1,2] [--pyoai-pages 200]
         [--pyoai-full] [--skip-pyoai] [--profile SECONDS] [--json FILE]
-        [--faircat-app MODULE:APP --pythonpath DIR] [--worker-class sync]
+        [--faircat-app MODULE:APP --pythonpath DIR] [--worker-class gthread] [--threads 4]
 
 1. Builds N published records with bulk inserts (``bench/oai_data.py``: real crosswalk
    renderings varied per record, mass-release datestamps, 2 % withdrawn, set memberships).
@@ -12,10 +12,12 @@
    truncates it). ``--keep`` reuses a database this script built with the same N (1,000,000
    records with three formats take ~3 min to build on PostgreSQL).
 2. Serves faircat's provider (``faircat.oaipmh.wsgi:application``, or ``--faircat-app`` to
-   measure a candidate change) with gunicorn, 2 sync workers, 100 records a page, and
-   harvests every record in ``oai_datacite``: once with one harvester (a sync worker serves
-   one request at a time: one harvester keeps one worker busy, its own parsing runs on the
-   other core), then with two harvesters at once (aggregate rate). Each harvester is its own
+   measure a candidate change) with gunicorn, 2 workers (``gthread``, 4 threads each, as
+   ``faircat serve`` runs: connections kept alive; ``--worker-class sync`` closes the
+   connection after every response, as the first figures did), 100 records a page, and
+   harvests every record in ``oai_datacite``: once with one harvester (one request at a time:
+   one harvester keeps one worker busy, its own parsing runs on the other core), then with two
+   harvesters at once (aggregate rate). Each harvester is its own
    process (``bench/oai_client.py``), checks every page and counts its CPU time. The workers'
    RSS is read from /proc every 0.5 s; their CPU time, and the PostgreSQL backends', before and
    after each harvest.
@@ -172,7 +174,7 @@ def backend_cpu(url: str) -> dict[int, float]:
 
 
 class Server:
-    """gunicorn, 2 sync workers, as a subprocess; ``stop`` ends it by its own pid."""
+    """gunicorn, 2 workers, as a subprocess; ``stop`` ends it by its own pid."""
 
     def __init__(
         self,
@@ -180,8 +182,9 @@ class Server:
         app: str,
         env: dict[str, str],
         cwd: Path,
-        worker_class: str = "sync",
+        worker_class: str = "gthread",
         pythonpath: str = "",
+        threads: int = 4,
     ) -> None:
         self.name = name
         self.database_url = env["OAI_BENCH_DATABASE_URL"]
@@ -190,7 +193,7 @@ class Server:
         self.log = cwd / f"gunicorn-{name}.log"
         command = [
             sys.executable, "-m", "gunicorn", "-w", "2", "-k", worker_class,
-            "-b", f"127.0.0.1:{self.port}", "--timeout", "600",
+            "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--timeout", "600",
             "--pythonpath", ",".join(filter(None, [str(HERE), pythonpath])),
             "--error-logfile", str(self.log), app,
         ]  # fmt: skip
@@ -439,8 +442,12 @@ def profile(server: Server, seconds: int, root: Path, client_args: list[str]) ->
         count = int(count_text)
         frames = [_frame(f) for f in stack.split(";") if f and not f.startswith("process ")]
         frames = [f for f in frames if f]
-        if not frames or frames[-1].startswith("wait (") or "select (" in frames[-1]:
-            continue  # idle workers waiting for a connection
+        if (
+            not frames
+            or frames[-1].startswith(("wait (", "_worker (futures/"))
+            or "select (" in frames[-1]
+        ):
+            continue  # idle workers waiting for a connection, idle gthread threads
         total += count
         own[frames[-1]] += count
         for name in set(frames):
@@ -556,9 +563,11 @@ def main() -> None:
     parser.add_argument("--pythonpath", default="", help="extra path for gunicorn's import")
     parser.add_argument(
         "--worker-class",
-        default="sync",
-        help="gunicorn worker class (the figure uses sync; gthread keeps connections alive)",
+        default="gthread",
+        help="gunicorn worker class (gthread, as faircat serve, keeps connections alive; "
+        "sync closes them after every response)",
     )
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if PREFIX not in args.formats.split(","):
@@ -593,7 +602,9 @@ def main() -> None:
         profiles: dict[str, list[str]] = {}
         extrapolated: dict[str, Any] = {}
 
-        server = Server("faircat", args.faircat_app, env, root, args.worker_class, args.pythonpath)
+        server = Server(
+            "faircat", args.faircat_app, env, root, args.worker_class, args.pythonpath, args.threads
+        )
         sampler = Sampler(server.workers())
         sampler.start()
         try:
@@ -611,7 +622,9 @@ def main() -> None:
             sampler.stop()
 
         if not args.skip_pyoai:
-            server = Server("oaipmh", "oai_pyoai:application", env, root, args.worker_class)
+            server = Server(
+                "oaipmh", "oai_pyoai:application", env, root, args.worker_class, "", args.threads
+            )
             sampler = Sampler(server.workers())
             sampler.start()
             try:

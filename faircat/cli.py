@@ -446,10 +446,17 @@ def export(state: State, out: Path | None, full: bool, now_text: str | None,
     type=click.IntRange(min=1),
     help="gunicorn worker processes.",
 )
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per worker (gthread workers: connections are kept alive).",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's single-process development server.")
 @pass_state
 @reports_errors
-def serve(state: State, host: str, port: int, workers: int, dev: bool) -> None:
+def serve(state: State, host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the portal and APIs with gunicorn (the scheduler runs separately)."""
     from faircat.web.app import create_app
 
@@ -460,7 +467,7 @@ def serve(state: State, host: str, port: int, workers: int, dev: bool) -> None:
         return
     from faircat.web.server import serve as run_gunicorn
 
-    run_gunicorn(app, host, port, workers)
+    run_gunicorn(app, host, port, workers, threads)
 
 
 # Groups defined in their own modules; imported last because they use the helpers above.

@@ -47,8 +47,8 @@ class Provider:
         self.config = config
         self.codec = codec
 
-    def respond(self, pairs: list[tuple[str, str]], now: datetime) -> str:
-        """The whole response document for one request's arguments."""
+    def respond(self, pairs: list[tuple[str, str]], now: datetime) -> bytes:
+        """The whole response document for one request's arguments, UTF-8 encoded."""
         try:
             args = arguments.parse(pairs)
         except OaiError as exc:
@@ -66,7 +66,7 @@ class Provider:
 
     # -- verbs -------------------------------------------------------------------------------
 
-    def identify(self, args: arguments.Arguments, now: datetime) -> str:
+    def identify(self, args: arguments.Arguments, now: datetime) -> bytes:
         earliest = self.repository.earliest_datestamp() or EPOCH
         return responses.identify(
             name=self.config.repository_name,
@@ -77,7 +77,7 @@ class Provider:
             sample_identifier=f"{self.config.identifier_prefix}10.1234/example.1",
         )
 
-    def list_metadata_formats(self, args: arguments.Arguments, now: datetime) -> str:
+    def list_metadata_formats(self, args: arguments.Arguments, now: datetime) -> bytes:
         identifier = args.get("identifier")
         if identifier is not None:
             self._record(identifier, None)
@@ -85,7 +85,7 @@ class Provider:
             (prefix, schema, namespace) for prefix, (schema, namespace) in FORMATS.items()
         )
 
-    def list_sets(self, args: arguments.Arguments, now: datetime) -> str:
+    def list_sets(self, args: arguments.Arguments, now: datetime) -> bytes:
         if args.get("resumptionToken") is not None:
             raise OaiError("badResumptionToken", "ListSets is always complete: it issues no tokens")
         # The top-level sets are always listed, so ListSets is never empty.
@@ -93,7 +93,7 @@ class Provider:
         sets.update(self.repository.sets())
         return responses.list_sets(sorted(sets.items()))
 
-    def get_record(self, args: arguments.Arguments, now: datetime) -> str:
+    def get_record(self, args: arguments.Arguments, now: datetime) -> bytes:
         prefix = self._format(args.values["metadataPrefix"])
         row = self._record(args.values["identifier"], prefix)
         if not row.deleted and row.metadata is None:
@@ -101,19 +101,20 @@ class Provider:
                 "cannotDisseminateFormat",
                 f"{args.values['identifier']} is not available as {prefix}",
             )
-        return f"<GetRecord>{responses.record(row, self.config.identifier_prefix)}</GetRecord>"
+        record = responses.record(row, self.config.identifier_prefix)
+        return b"".join((b"<GetRecord>", record, b"</GetRecord>"))
 
-    def list_identifiers(self, args: arguments.Arguments, now: datetime) -> str:
+    def list_identifiers(self, args: arguments.Arguments, now: datetime) -> bytes:
         rows, token = self._list(args, now, with_metadata=False)
         prefix = self.config.identifier_prefix
-        items = "".join(responses.header(row, prefix) for row in rows)
-        return f"<ListIdentifiers>{items}{token}</ListIdentifiers>"
+        items = [responses.header(row, prefix) for row in rows]
+        return b"".join((b"<ListIdentifiers>", *items, token, b"</ListIdentifiers>"))
 
-    def list_records(self, args: arguments.Arguments, now: datetime) -> str:
+    def list_records(self, args: arguments.Arguments, now: datetime) -> bytes:
         rows, token = self._list(args, now, with_metadata=True)
         prefix = self.config.identifier_prefix
-        items = "".join(responses.record(row, prefix) for row in rows)
-        return f"<ListRecords>{items}{token}</ListRecords>"
+        items = responses.records(rows, prefix)
+        return b"".join((b"<ListRecords>", items, token, b"</ListRecords>"))
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ class Provider:
 
     def _list(
         self, args: arguments.Arguments, now: datetime, *, with_metadata: bool
-    ) -> tuple[list[Row], str]:
+    ) -> tuple[list[Row], bytes]:
         token = args.get("resumptionToken")
         if token is not None:
             position = self.codec.decode(token, args.verb, now)
@@ -184,7 +185,7 @@ class Provider:
             return rows, responses.resumption_token(next_token, total, cursor, expires)
         if token is not None:
             return rows, responses.resumption_token(None, total, cursor, None)
-        return rows, ""
+        return rows, b""
 
     @staticmethod
     def _with_metadata(rows: list[Row], prefix: str) -> list[Row]:

@@ -5,16 +5,33 @@ other table (a test watches the statements). Every list query is a keyset range 
 ``(datestamp, id) > last`` on ``ix_published_record_datestamp`` or, for a set,
 ``(spec, datestamp, record_id)`` on ``ix_published_set_keyset`` - page 10,000 costs what page 1
 does.
+
+Stored fragments and set specs come back as UTF-8 bytes, embedded in the response as they are: a
+page is ~480 kB, and decoding it to ``str`` only to encode it again cost more than building the
+page's XML (any non-ASCII character widens the whole joined document to 2 or 4 bytes a
+character). SQLite returns them as bytes with ``CAST(.. AS BLOB)``; on PostgreSQL, where that cast
+would read backslashes as escapes, psycopg loads the ``text`` columns of these queries as bytes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, bindparam, exists, func, select, tuple_
-from sqlalchemy.sql import Select
+from sqlalchemy import (
+    Engine,
+    LargeBinary,
+    and_,
+    bindparam,
+    cast,
+    event,
+    exists,
+    func,
+    select,
+    tuple_,
+)
+from sqlalchemy.sql import ColumnElement, Select
 
 from faircat.catalogue.models.published import (
     OaiSet,
@@ -32,16 +49,18 @@ _R = PublishedRecord.__table__
 _M = PublishedMetadata.__table__
 _S = PublishedSet.__table__
 _NAMES = OaiSet.__table__
+_RAW = "faircat_oai_raw_text"  # execution option: load text columns as bytes (psycopg)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: 100 are built per page, and a frozen dataclass's
+    # __init__ (one object.__setattr__ per field) costs twice as much.
     id: int
     pid: str
     datestamp: datetime
     deleted: bool
-    set_specs: str  # "<setSpec>..</setSpec>..." ready to embed
-    metadata: str | None  # the stored fragment; None for ListIdentifiers or a missing format
+    set_specs: bytes  # b"<setSpec>..</setSpec>..." ready to embed
+    metadata: bytes | None  # the stored fragment; None for ListIdentifiers or a missing format
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +79,25 @@ def _row(values: Any, with_metadata: bool) -> Row:
         values[1],
         values[2],
         values[3] == DELETED,
-        values[4],
-        values[5] if with_metadata else None,
+        _bytes(values[4]),
+        _bytes(values[5]) if with_metadata else None,
     )
+
+
+def _bytes(value: bytes | str | None) -> Any:
+    # Drivers other than sqlite3 and psycopg give str (see the module docstring): encode it.
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def _psycopg_text_as_bytes() -> type:
+    """A psycopg loader: a ``text`` value's UTF-8 bytes, not decoded (see the module docstring)."""
+    from psycopg.adapt import Loader  # psycopg comes with the postgres extra only
+
+    class TextAsBytes(Loader):  # type: ignore[misc]
+        def load(self, data: Any) -> bytes:
+            return bytes(data)
+
+    return TextAsBytes
 
 
 class Repository:
@@ -70,6 +105,21 @@ class Repository:
         # Reads need no transaction: AUTOCOMMIT spares the BEGIN/ROLLBACK round trips.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._pages: dict[tuple[bool, bool, str, bool], Select[Any]] = {}
+        self._blob = self.engine.dialect.name == "sqlite"
+        if self.engine.dialect.driver == "psycopg":
+            # Listening on this option engine only: the catalogue's other users of the same
+            # engine (the web app) keep str.
+            loader = _psycopg_text_as_bytes()
+
+            def raw_text(conn: Any, cursor: Any, statement: Any, params: Any, context: Any,
+                         executemany: bool) -> None:  # fmt: skip
+                if context.execution_options.get(_RAW):
+                    cursor.adapters.register_loader("text", loader)
+
+            event.listen(self.engine, "before_cursor_execute", raw_text)
+
+    def _raw(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return cast(column, LargeBinary) if self._blob else column
 
     def _page_statement(self, window: Window, after: str, with_metadata: bool) -> Select[Any]:
         """The page query for this shape of request, built once with bind parameters: no
@@ -80,7 +130,7 @@ class Repository:
         statement = self._pages.get(shape)
         if statement is not None:
             return statement
-        columns = [_R.c.id, _R.c.pid, _R.c.datestamp, _R.c.status, _R.c.set_specs]
+        columns = [_R.c.id, _R.c.pid, _R.c.datestamp, _R.c.status, self._raw(_R.c.set_specs)]
         if window.set_spec is None:
             source: Any = _R
             key_ds, key_id = _R.c.datestamp, _R.c.id
@@ -91,7 +141,7 @@ class Repository:
             source = source.outerjoin(
                 _M, and_(_M.c.record_id == _R.c.id, _M.c.format == bindparam("prefix"))
             )
-            columns.append(_M.c.content)
+            columns.append(self._raw(_M.c.content))
         stamp = _R.c.datestamp.type
         query = select(*columns).select_from(source).where(key_ds < bindparam("hi", type_=stamp))
         if window.set_spec is None:
@@ -107,7 +157,11 @@ class Repository:
             query = query.where(key_ds == last_ds, key_id > last_id)
         elif after == "later":
             query = query.where(key_ds > last_ds)
-        statement = query.order_by(key_ds, key_id).limit(bindparam("limit"))
+        statement = (
+            query.order_by(key_ds, key_id)
+            .limit(bindparam("limit"))
+            .execution_options(**{_RAW: True})
+        )
         self._pages[shape] = statement
         return statement
 
@@ -141,7 +195,8 @@ class Repository:
                 statement = self._page_statement(window, step, with_metadata)
                 params["limit"] = limit - len(rows)
                 rows += [
-                    _row(values, with_metadata) for values in connection.execute(statement, params)
+                    _row(values, with_metadata)
+                    for values in connection.execute(statement, params).all()
                 ]
                 if len(rows) == limit:
                     break
@@ -169,16 +224,17 @@ class Repository:
 
     def record(self, pid: str, prefix: str | None) -> Row | None:
         """The exposed record ``pid`` (a DOI, matched case-insensitively as DOIs are)."""
-        columns = [_R.c.id, _R.c.pid, _R.c.datestamp, _R.c.status, _R.c.set_specs]
+        columns = [_R.c.id, _R.c.pid, _R.c.datestamp, _R.c.status, self._raw(_R.c.set_specs)]
         source: Any = _R
         if prefix is not None:
             source = _R.outerjoin(_M, and_(_M.c.record_id == _R.c.id, _M.c.format == prefix))
-            columns.append(_M.c.content)
+            columns.append(self._raw(_M.c.content))
         query = (
             select(*columns)
             .select_from(source)
             .where(_R.c.pid.in_(sorted({pid, pid.lower()})), _R.c.status.in_(EXPOSED))
             .limit(1)
+            .execution_options(**{_RAW: True})
         )
         with self.engine.connect() as connection:
             values = connection.execute(query).first()

@@ -75,14 +75,13 @@ class OaiApp:
         if not self._slots.acquire(blocking=False):
             return _unavailable(start_response, "too many concurrent OAI-PMH requests")
         try:
-            document = self.provider.respond(pairs, self.clock())
+            data = self.provider.respond(pairs, self.clock())
         except (OperationalError, InterfaceError, PoolTimeout) as exc:
             # Connection refused, database locked, pool exhausted: transient, worth a retry.
             log.warning("OAI-PMH request failed on the database: %s", exc)
             return _unavailable(start_response, "the catalogue database is unavailable")
         finally:
             self._slots.release()
-        data = document.encode("utf-8")
         start_response(
             "200 OK",
             [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))],
