@@ -15,4 +15,4 @@ WORKDIR /var/lib/faircat
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
 # Migrations are explicit (`docker run IMAGE faircat db upgrade`): several replicas must not race.
-CMD ["faircat", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["faircat", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--threads", "4"]
