@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 some files of a batch failed; otherwise the ``exit_code
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -331,10 +332,11 @@ def investigation_add(
 )
 @click.option(
     "--readers",
-    default=1,
-    show_default=True,
+    default=lambda: len(os.sched_getaffinity(0)),
+    show_default="one per CPU core",
     type=click.IntRange(min=0),
-    help="Processes reading NeXus metadata while the database is written (0: inline).",
+    help="Processes reading NeXus metadata while the database is written (0: inline). "
+    "Reading HDF5 metadata is the costly part and scales with cores.",
 )
 @pass_state
 @reports_errors

@@ -10,7 +10,6 @@ grows.
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -18,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from faircat.catalogue.loader import Loader, LookupCache
@@ -63,15 +62,19 @@ def ingest_file(
 
 
 def load_metadata(
-    engine: Engine,
+    bind: Engine | Connection,
     meta: NexusMetadata,
     *,
     checksum: bool = True,
     cache: LookupCache | None = None,
 ) -> IngestResult:
+    """Load one file's metadata in its own transaction. A batch passes one open Connection for
+    all its files (a transaction each): checking a connection out of the pool for every file
+    costs as much as a statement, and on PostgreSQL a pre-ping round trip more."""
     cache = cache or LookupCache()
     try:
-        with engine.begin() as connection:
+        with bind.begin() as transaction:
+            connection = transaction if isinstance(bind, Engine) else bind
             status, label, dataset_id = Loader(connection, cache, checksum=checksum).load(meta)
     except FaircatError as exc:
         cache.discard()
@@ -101,31 +104,59 @@ def _read_chunk(paths: list[Path]) -> list[NexusMetadata | tuple[str, str]]:
 
 
 def read_ahead(
-    paths: list[Path], *, workers: int = 1, chunk: int = 32, window: int = 4
+    paths: list[Path], *, workers: int = 1, chunk: int = 16, window: int | None = None
 ) -> Iterator[NexusMetadata | IngestError]:
     """Read metadata in ``workers`` other processes while the caller loads into the database.
 
     h5py serialises all HDF5 calls behind one lock, so threads would not overlap reading with
-    loading; a reader process does, and uses the second core. At most ``window`` chunks are in
-    flight, so memory stays bounded on million-file batches. In file order.
+    loading; a reader process does, and uses the second core. At most ``window`` chunks (default
+    two per reader) are in flight, so memory stays bounded on million-file batches. While the
+    readers start (and always, with fewer readers than cores), the calling process reads the
+    next chunk itself rather than wait for one. In file order.
     """
     if workers <= 0 or len(paths) < 2 * chunk:
-        for item in _read_chunk(paths):
-            yield IngestError(Path(item[0]), item[1]) if isinstance(item, tuple) else item
+        yield from _items(_read_chunk(paths))
         return
-    chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+    todo = deque(paths[i : i + chunk] for i in range(0, len(paths), chunk))
+    window = window or 2 * workers
     context = multiprocessing.get_context("forkserver")
+    # The forkserver's default preload, __main__, does nothing on Python 3.11 (the main path it
+    # needs is filtered out of its start data), so every reader process would import h5py,
+    # numpy and SQLAlchemy itself: ~0.7 s of CPU and ~1.8 s before the first chunk comes back,
+    # per reader, per batch. With this module preloaded the forkserver imports them once per
+    # process and a reader starts in ~20 ms (docs/perf-nexus.md).
+    context.set_forkserver_preload(["__main__", __name__])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[list[NexusMetadata | tuple[str, str]]]] = deque()
-        todo = iter(chunks)
-        for part in itertools.islice(todo, window):
-            pending.append(pool.submit(_read_chunk, part))
-        while pending:
-            done = pending.popleft().result()
-            for part in itertools.islice(todo, 1):
-                pending.append(pool.submit(_read_chunk, part))
-            for item in done:
-                yield IngestError(Path(item[0]), item[1]) if isinstance(item, tuple) else item
+        slots: deque[Future[list[NexusMetadata | tuple[str, str]]] | list[Any]] = deque()
+        # Reading here too pays only while a core would idle: until the readers have started,
+        # or always with fewer readers than cores. With a reader per core it would only move
+        # work onto this process, which alone loads every file (measured: slower).
+        spare_core = workers < _usable_cores()
+        started = False
+        while slots or todo:
+            # Keep ``window`` chunks at the readers; at most 4 x window read and not yet loaded.
+            busy = sum(1 for slot in slots if isinstance(slot, Future) and not slot.done())
+            started = started or busy < sum(1 for slot in slots if isinstance(slot, Future))
+            for _ in range(min(window - busy, 4 * window - len(slots), len(todo))):
+                slots.append(pool.submit(_read_chunk, todo.popleft()))
+            head = slots[0]
+            waiting = isinstance(head, Future) and not head.done()
+            if waiting and todo and len(slots) < 4 * window and (spare_core or not started):
+                slots.append(_read_chunk(todo.popleft()))  # read here rather than wait
+                continue
+            slots.popleft()
+            yield from _items(head.result() if isinstance(head, Future) else head)
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _items(chunk: list[NexusMetadata | tuple[str, str]]) -> Iterator[NexusMetadata | IngestError]:
+    for item in chunk:
+        yield IngestError(Path(item[0]), item[1]) if isinstance(item, tuple) else item
 
 
 def ingest_paths(
@@ -139,17 +170,18 @@ def ingest_paths(
     """Ingest each file; a failing file is reported and the batch goes on."""
     report = BatchReport()
     cache = LookupCache()
-    for item in read_ahead(list(paths), workers=readers):
-        try:
-            if isinstance(item, IngestError):
-                raise item
-            result = load_metadata(engine, item, checksum=checksum, cache=cache)
-        except IngestError as exc:
-            report.errors.append(exc)
+    with engine.connect() as connection:
+        for item in read_ahead(list(paths), workers=readers):
+            try:
+                if isinstance(item, IngestError):
+                    raise item
+                result = load_metadata(connection, item, checksum=checksum, cache=cache)
+            except IngestError as exc:
+                report.errors.append(exc)
+                if on_result:
+                    on_result(exc)
+                continue
+            report.results.append(result)
             if on_result:
-                on_result(exc)
-            continue
-        report.results.append(result)
-        if on_result:
-            on_result(result)
+                on_result(result)
     return report

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, insert, select, update
+from sqlalchemy import Row, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from faircat.catalogue.accounts import split_name, username_base
@@ -217,9 +217,14 @@ class Loader:
         inv, created = self._investigation(meta, instrument_id)
         self._members(meta, inv, people)
         sample_id = self._sample(inv.id, meta)
-        dataset_id, dataset_created = self._dataset(inv.id, instrument_id, sample_id, meta)
+        datafile = self.conn.execute(_SELECT_DATAFILE, {"loc": str(meta.path)}).first()
+        # A new file of a new dataset (every file of a first ingest): the dataset's totals are
+        # the file's, written with the dataset instead of recomputed by a statement more.
+        totals = (meta.size, 1) if datafile is None else (0, 0)
+        dataset_id, dataset_created = self._dataset(inv.id, instrument_id, sample_id, meta, totals)
         self._techniques(dataset_id, meta, instrument_techniques, dataset_created)
-        self._datafile(dataset_id, meta)
+        recount = not dataset_created or datafile is not None
+        self._datafile(dataset_id, meta, datafile, recount=recount)
         self._parameters(dataset_id, meta.parameters, dataset_created)
         label = f"{meta.proposal}-{meta.visit}"
         if created or dataset_created:
@@ -501,8 +506,14 @@ class Loader:
         return self.cache.put(key, (sample_id, meta.sample_formula or formula))[0]
 
     def _dataset(
-        self, investigation_id: int, instrument_id: int, sample_id: int | None, meta: NexusMetadata
+        self,
+        investigation_id: int,
+        instrument_id: int,
+        sample_id: int | None,
+        meta: NexusMetadata,
+        totals: tuple[int, int],
     ) -> tuple[int, bool]:
+        """(dataset id, created); ``totals`` (size, file count) are used only when created."""
         name = meta.entry_identifier or meta.path.stem
         values = dict(
             zip(
@@ -530,8 +541,8 @@ class Loader:
                     "investigation_id": investigation_id,
                     "name": name,
                     "type": DatasetType.RAW,
-                    "size": 0,
-                    "file_count": 0,
+                    "size": totals[0],
+                    "file_count": totals[1],
                     "created_at": now,
                     "updated_at": now,
                     **values,
@@ -567,10 +578,13 @@ class Loader:
             )
             self.changed = True
 
-    def _datafile(self, dataset_id: int, meta: NexusMetadata) -> None:
+    def _datafile(
+        self, dataset_id: int, meta: NexusMetadata, row: Row[Any] | None, *, recount: bool
+    ) -> None:
+        """Insert or update the file's row (``row``: its current one); ``recount``: recompute
+        the totals of its dataset (and of the dataset it moved from) when anything changed."""
         location = str(meta.path)
         mtime = datetime.fromtimestamp(meta.mtime, UTC)
-        row = self.conn.execute(_SELECT_DATAFILE, {"loc": location}).first()
         same = row is not None and row.size == meta.size and row.file_modified_at == mtime
         if same and (row.checksum or not self.checksum):  # type: ignore[union-attr]
             checksum = row.checksum  # type: ignore[union-attr]
@@ -602,9 +616,9 @@ class Loader:
         else:
             return
         self.changed = True
-        # Denormalised totals, so that listings never sum millions of file rows.
-        previous = row.dataset_id if row is not None else dataset_id
-        self.conn.execute(_UPDATE_TOTALS, {"a": dataset_id, "b": previous})
+        if recount:  # denormalised totals, so that listings never sum millions of file rows
+            previous = row.dataset_id if row is not None else dataset_id
+            self.conn.execute(_UPDATE_TOTALS, {"a": dataset_id, "b": previous})
 
     def _parameter_type(self, param: NexusParameter) -> int:
         unit = param.unit or ""

@@ -105,6 +105,8 @@ def _decode(raw: object) -> str:
 def _scalar(array: np.ndarray) -> object:
     """A 1-element array as a Python value; several strings joined by lines; else None."""
     if array.dtype.kind in "SO":  # only strings are read into S or O buffers
+        if array.size == 1:
+            return _decode(array[0])
         return "\n".join(_decode(item) for item in array.flat)
     if array.size != 1:
         return None
@@ -144,20 +146,29 @@ def _memory_type(dtype: str) -> h5t.TypeID:
     return h5t.py_create(np.dtype(dtype))
 
 
+def _numeric(dtype: str) -> tuple[np.dtype, h5t.TypeID]:
+    return np.dtype(dtype), _memory_type(dtype)
+
+
+# Read buffers looked up by HDF5 type: (size, unsigned) for integers, size for floats, and
+# "is UTF-8" for variable-length strings (fewer calls into h5py than building them per read).
+_INTEGERS = {(n, u): _numeric(f"{'u' if u else 'i'}{n}") for n in (1, 2, 4, 8) for u in (0, 1)}
+_FLOATS = {n: _numeric(f"f{n}") for n in (2, 4, 8)}
+_VLEN = {True: (_STRING_DTYPES["utf-8"], _memory_type("utf-8")),
+         False: (_STRING_DTYPES["ascii"], _memory_type("ascii"))}
+
+
 def _buffer(tid: h5t.TypeID) -> tuple[np.dtype, h5t.TypeID | None] | None:
     """The numpy buffer and memory type to read a number or string, None for other types."""
     kind = tid.get_class()
     if kind == h5t.STRING:
         if tid.is_variable_str():
-            encoding = "utf-8" if tid.get_cset() == h5t.CSET_UTF8 else "ascii"
-            return _STRING_DTYPES[encoding], _memory_type(encoding)  # read as bytes
+            return _VLEN[tid.get_cset() == h5t.CSET_UTF8]  # read as bytes
         return np.dtype(f"S{tid.get_size()}"), tid  # raw bytes, decoded by _decode
-    if kind == h5t.INTEGER and tid.get_size() in (1, 2, 4, 8):
-        dtype = f"{'u' if tid.get_sign() == h5t.SGN_NONE else 'i'}{tid.get_size()}"
-        return np.dtype(dtype), _memory_type(dtype)
+    if kind == h5t.INTEGER:
+        return _INTEGERS.get((tid.get_size(), int(tid.get_sign() == h5t.SGN_NONE)))
     if kind == h5t.FLOAT:
-        dtype = f"f{tid.get_size()}" if tid.get_size() in (2, 4, 8) else "f8"
-        return np.dtype(dtype), _memory_type(dtype)
+        return _FLOATS.get(tid.get_size(), _FLOATS[8])
     if kind == h5t.ENUM:  # h5py writes bool as an enum
         try:
             dtype = tid.dtype
@@ -201,16 +212,13 @@ def _read_small(did: h5d.DatasetID) -> np.ndarray | None:
 class _Node:
     """A group member, opened once; a group lists its own members on first use."""
 
-    __slots__ = ("_members", "name", "nx_class", "oid")
+    __slots__ = ("_members", "is_group", "name", "nx_class", "oid")
 
     def __init__(self, name: str, oid: h5g.GroupID | h5d.DatasetID) -> None:
         self.name, self.oid = name, oid
-        self.nx_class = _attr_text(oid, b"NX_class") if isinstance(oid, h5g.GroupID) else None
+        self.is_group = isinstance(oid, h5g.GroupID)
+        self.nx_class = _attr_text(oid, b"NX_class") if self.is_group else None
         self._members: dict[str, _Node] | None = None
-
-    @property
-    def is_group(self) -> bool:
-        return isinstance(self.oid, h5g.GroupID)
 
     def members(self) -> dict[str, _Node]:
         """Members in name order: hard links, and soft links to datasets (a soft link to a

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from faircat.catalogue.ingest import ingest_file, ingest_paths
+from faircat.catalogue.ingest import ingest_file, ingest_paths, read_ahead
 from faircat.catalogue.models import (
     Base,
     Datafile,
@@ -186,3 +186,34 @@ def test_large_batches_read_in_another_process_in_order(beamlines, tmp_path):
     assert seen == [p.name for p in paths]
     assert len(report.results) == 76 and len(report.errors) == 4
     assert all("not an HDF5 file" in str(e) for e in report.errors)
+
+
+def test_dataset_totals_follow_their_files(beamlines, tmp_path):
+    def totals() -> dict[str, tuple[int, int]]:
+        with beamlines.transaction() as session:
+            return {d.name: (d.size, d.file_count) for d in session.scalars(select(Dataset))}
+
+    spec = example_spec("mx", 1)
+    a = write_nexus(tmp_path / "a.nxs", spec)
+    ingest_file(beamlines.engine, a)  # a new dataset and file: totals written with the dataset
+    assert totals() == {"1": (a.stat().st_size, 1)}
+    b = write_nexus(tmp_path / "b.nxs", replace(spec, frames=8))  # a second file of scan 1
+    ingest_file(beamlines.engine, b)
+    assert totals() == {"1": (a.stat().st_size + b.stat().st_size, 2)}
+    write_nexus(b, replace(spec, scan=2))  # b now holds scan 2: it moves to a new dataset
+    assert ingest_file(beamlines.engine, b).status == "created"
+    assert totals() == {"1": (a.stat().st_size, 1), "2": (b.stat().st_size, 1)}
+
+
+def test_read_ahead_with_several_readers_keeps_file_order(tmp_path):
+    paths = []
+    for n in range(1, 101):
+        path = tmp_path / f"s{n:03d}.nxs"
+        if n % 25 == 0:
+            paths.append(write_not_hdf5(path))
+        else:
+            paths.append(write_nexus(path, example_spec("saxs", n, big_bytes=None)))
+    items = list(read_ahead(paths, workers=2, chunk=4))
+    assert [Path(item.path).name for item in items] == [p.name for p in paths]
+    failed = [item for item in items if isinstance(item, IngestError)]
+    assert [Path(e.path).name for e in failed] == ["s025.nxs", "s050.nxs", "s075.nxs", "s100.nxs"]
