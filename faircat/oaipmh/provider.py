@@ -110,11 +110,12 @@ class Provider:
         items = [responses.header(row, prefix) for row in rows]
         return b"".join((b"<ListIdentifiers>", *items, token, b"</ListIdentifiers>"))
 
-    def list_records(self, args: arguments.Arguments, now: datetime) -> bytes:
+    def list_records(self, args: arguments.Arguments, now: datetime) -> list[bytes]:
         rows, token = self._list(args, now, with_metadata=True)
-        prefix = self.config.identifier_prefix
-        items = responses.records(rows, prefix)
-        return b"".join((b"<ListRecords>", items, token, b"</ListRecords>"))
+        parts = responses.record_parts(rows, self.config.identifier_prefix)
+        parts.insert(0, b"<ListRecords>")
+        parts += (token, b"</ListRecords>")
+        return parts
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -36,14 +36,20 @@ def attr(value: str) -> str:
 
 
 def envelope(
-    now: datetime, base_url: str, request: Iterable[tuple[str, str]], body: bytes
+    now: datetime, base_url: str, request: Iterable[tuple[str, str]], body: bytes | list[bytes]
 ) -> bytes:
+    """The response document; ``body`` may be the parts of a list response, joined only here
+    (a ListRecords page is ~480 kB: every intermediate join would copy it once more)."""
     attributes = "".join(f' {key}="{attr(value)}"' for key, value in request)
     head = (
         f"{_OPEN}<responseDate>{format_datestamp(now)}</responseDate>"
         f"<request{attributes}>{text(base_url)}</request>"
-    )
-    return b"".join((head.encode("utf-8"), body, _CLOSE))
+    ).encode()
+    if isinstance(body, bytes):
+        return b"".join((head, body, _CLOSE))
+    body.insert(0, head)
+    body.append(_CLOSE)
+    return b"".join(body)
 
 
 def error(code: str, message: str) -> bytes:
@@ -69,7 +75,12 @@ def record(row: Row, identifier_prefix: str) -> bytes:
 
 
 def records(rows: Iterable[Row], identifier_prefix: str) -> bytes:
-    """The ``<record>`` elements of ``rows``, joined once (a page is ~480 kB)."""
+    """The ``<record>`` elements of ``rows``."""
+    return b"".join(record_parts(rows, identifier_prefix))
+
+
+def record_parts(rows: Iterable[Row], identifier_prefix: str) -> list[bytes]:
+    """The ``<record>`` elements of ``rows`` as parts, for :func:`envelope` to join once."""
     parts: list[bytes] = []
     moment, datestamp = None, ""
     for row in rows:
@@ -80,7 +91,7 @@ def records(rows: Iterable[Row], identifier_prefix: str) -> bytes:
             parts.append(b"</header></record>")
         else:
             parts += (b"</header><metadata>", row.metadata or b"", b"</metadata></record>")
-    return b"".join(parts)
+    return parts
 
 
 def resumption_token(token: str | None, total: int, cursor: int, expires: datetime | None) -> bytes:
