@@ -254,7 +254,7 @@ def _w_items(out: list[str], nl: str, tag: str, items: Any, text_key: str) -> No
         if len(item) == 1:
             out.append(f"{nl}<{tag}>{safe_text(item[text_key])}</{tag}>")
             continue
-        key = (nl, tag, text_key, *item.items())
+        key = (nl, tag, text_key, tuple(item.items()))
         text = cache.get(key)
         if text is None:
             parts = [nl, "<", tag]

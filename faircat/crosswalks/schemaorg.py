@@ -77,8 +77,9 @@ def _ref(ref: RecordRef) -> dict[str, Any]:
         item["@id"] = url
     if url:
         item["url"] = url
-    if one_line(ref.title):
-        item["name"] = one_line(ref.title)
+    title = one_line(ref.title)
+    if title:
+        item["name"] = title
     return item
 
 
@@ -147,8 +148,9 @@ def variables(record: Record) -> list[dict[str, Any]]:
             "name": name,
             "value": json_value(parameter.value),
         }
-        if one_line(parameter.unit):
-            item["unitText"] = one_line(parameter.unit)
+        unit = one_line(parameter.unit)
+        if unit:
+            item["unitText"] = unit
         result.append(item)
     return result
 
@@ -156,18 +158,22 @@ def variables(record: Record) -> list[dict[str, Any]]:
 def funding(record: Record) -> list[dict[str, Any]]:
     result = []
     for grant in record.fundings:
-        if not one_line(grant.funder_name):
+        name = one_line(grant.funder_name)
+        if not name:
             continue
-        funder: dict[str, Any] = {"@type": "Organization", "name": one_line(grant.funder_name)}
-        if one_line(grant.funder_identifier):
-            funder["@id"] = one_line(grant.funder_identifier)
+        funder: dict[str, Any] = {"@type": "Organization", "name": name}
+        identifier = one_line(grant.funder_identifier)
+        if identifier:
+            funder["@id"] = identifier
         item: dict[str, Any] = {"@type": "Grant", "funder": funder}
-        if one_line(grant.award_number):
-            item["identifier"] = one_line(grant.award_number)
-        if one_line(grant.award_title):
-            item["name"] = one_line(grant.award_title)
-        if one_line(grant.award_uri):
-            item["url"] = one_line(grant.award_uri)
+        for key, value in (
+            ("identifier", grant.award_number),
+            ("name", grant.award_title),
+            ("url", grant.award_uri),
+        ):
+            value = one_line(value)
+            if value:
+                item[key] = value
         result.append(item)
     return result
 
