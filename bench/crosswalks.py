@@ -201,7 +201,7 @@ def main() -> None:
     rows: list[tuple[str, Callable[[Record], object], list[Record]]] = [
         ("DataCite JSON dict", datacite.to_datacite, records),
         ("DataCite JSON file", datacite.datacite_json, records),
-        ("DataCite XML file (xmlwriter)", datacite_xml.datacite_xml, records),
+        ("DataCite XML file (text serialiser)", datacite_xml.datacite_xml, records),
         ("DataCite XML, lxml reference builder", lxml_reference_xml, records),
         ("DataCite XML via datacite.schema45", package_xml, records),
         ("schema.org JSON-LD file", schemaorg.schemaorg_jsonld, records),
