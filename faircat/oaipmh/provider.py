@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from faircat.crosswalks import oai_sets, registry
 from faircat.oaipmh import arguments, dates, responses
 from faircat.oaipmh.errors import OaiError
+from faircat.oaipmh.readahead import ReadAhead
 from faircat.oaipmh.repository import Repository, Row, Window
 from faircat.oaipmh.tokens import Position, TokenCodec
 
@@ -42,10 +43,17 @@ class ProviderConfig:
 
 
 class Provider:
-    def __init__(self, repository: Repository, config: ProviderConfig, codec: TokenCodec) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        config: ProviderConfig,
+        codec: TokenCodec,
+        read_ahead: ReadAhead | None = None,
+    ) -> None:
         self.repository = repository
         self.config = config
         self.codec = codec
+        self.read_ahead = read_ahead
 
     def respond(self, pairs: list[tuple[str, str]], now: datetime) -> bytes:
         """The whole response document for one request's arguments, UTF-8 encoded."""
@@ -154,7 +162,11 @@ class Provider:
             if set_spec is not None and not self.repository.set_exists(set_spec):
                 raise OaiError("noRecordsMatch", f"set {set_spec!r} has no records")
         size = self.config.page_size
-        rows = self.repository.page(window, after, size + 1, with_metadata=with_metadata)
+        rows = None
+        if after is not None and self.read_ahead is not None:
+            rows = self.read_ahead.take(window, after, size + 1, with_metadata)
+        if rows is None:
+            rows = self.repository.page(window, after, size + 1, with_metadata=with_metadata)
         more = len(rows) > size
         rows = rows[:size]
         if not rows:
@@ -168,6 +180,8 @@ class Provider:
             total = self.repository.count(window) if more else len(rows)
         total = max(total, cursor + len(rows) + (1 if more else 0))
         if more:
+            if self.read_ahead is not None:
+                self.read_ahead.schedule(window, (last.datestamp, last.id), size + 1, with_metadata)
             expires = now + self.config.token_lifetime
             next_token = self.codec.encode(
                 Position(

@@ -27,6 +27,7 @@ from faircat.config import Settings
 from faircat.errors import ConfigError
 from faircat.instance import secret_key
 from faircat.oaipmh.provider import Provider, ProviderConfig
+from faircat.oaipmh.readahead import ReadAhead
 from faircat.oaipmh.repository import Repository
 from faircat.oaipmh.tokens import TokenCodec
 
@@ -170,8 +171,12 @@ def create_provider(settings: Settings, catalogue: Catalogue | None = None) -> O
         engine = make_engine(settings.database_url, pool_pre_ping=False)
     else:
         engine = catalogue.engine
+    repository = Repository(engine)
     provider = Provider(
-        Repository(engine), provider_config(settings), TokenCodec(secret_key(settings))
+        repository,
+        provider_config(settings),
+        TokenCodec(secret_key(settings)),
+        ReadAhead(repository),
     )
     return OaiApp(provider, max_concurrent=settings.oai_max_concurrent)
 
