@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 some files of a batch failed; otherwise the ``exit_code
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -316,6 +315,12 @@ def investigation_add(
         )
 
 
+def _usable_cores() -> int:
+    from faircat.catalogue.ingest import usable_cores
+
+    return usable_cores()
+
+
 # -- ingest and demo ---------------------------------------------------------------------------
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -332,7 +337,7 @@ def investigation_add(
 )
 @click.option(
     "--readers",
-    default=lambda: len(os.sched_getaffinity(0)),
+    default=_usable_cores,  # called only when ingest runs: h5py is imported lazily
     show_default="one per CPU core",
     type=click.IntRange(min=0),
     help="Processes reading NeXus metadata while the database is written (0: inline). "

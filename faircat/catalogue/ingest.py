@@ -131,7 +131,7 @@ def read_ahead(
         # Reading here too pays only while a core would idle: until the readers have started,
         # or always with fewer readers than cores. With a reader per core it would only move
         # work onto this process, which alone loads every file (measured: slower).
-        spare_core = workers < _usable_cores()
+        spare_core = workers < usable_cores()
         started = False
         while slots or todo:
             # Keep ``window`` chunks at the readers; at most 4 x window read and not yet loaded.
@@ -148,7 +148,8 @@ def read_ahead(
             yield from _items(head.result() if isinstance(head, Future) else head)
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """Cores this process may run on (the default number of reader processes)."""
     if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

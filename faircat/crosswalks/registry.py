@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -133,7 +134,12 @@ def render_core(record: Record) -> dict[str, bytes]:
     and the DataCite dict serves both DataCite files. Raises MetadataError when incomplete.
     """
     prepared = Prepared(record)
-    data = datacite.to_datacite(record, prepared)
+    return core_files(record, prepared, datacite.to_datacite(record, prepared))
+
+
+def core_files(record: Record, prepared: Prepared, data: dict[str, Any]) -> dict[str, bytes]:
+    """:func:`render_core` for the record's :class:`Prepared` and DataCite dict already built
+    (the publisher also makes oai_datacite from the same dict)."""
     return {
         "datacite.xml": datacite_xml.xml_bytes(data),
         "datacite.json": datacite.json_bytes(data),

@@ -246,11 +246,6 @@ def to_schemaorg(record: Record, prepared: Prepared | None = None) -> dict[str, 
     return {key: value for key, value in data.items() if value or value is True}
 
 
-def dumps_script_safe(data: Any) -> str:
-    """Compact JSON text that is also safe verbatim inside a ``<script>`` element."""
-    return jsontext.script_safe(data).decode("utf-8").removesuffix("\n")
-
-
 def jsonld_bytes(data: dict[str, Any]) -> bytes:
     """The ``schemaorg.jsonld`` bytes of :func:`to_schemaorg` output (script-safe, compact)."""
     return jsontext.script_safe(data)

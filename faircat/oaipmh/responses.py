@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from faircat.crosswalks.xmltext import clean
-from faircat.crosswalks.xmlwriter import escape_attr, escape_text
+from faircat.crosswalks.xmlwriter import safe_attr, safe_text
 from faircat.oaipmh.dates import format_datestamp
 from faircat.oaipmh.repository import Row
 
@@ -27,12 +26,9 @@ _OPEN = (
 _CLOSE = b"</OAI-PMH>\n"
 
 
-def text(value: str) -> str:
-    return escape_text(clean(value))
-
-
-def attr(value: str) -> str:
-    return escape_attr(clean(value))
+# Character data and attribute values: cleaned of what XML 1.0 forbids, escaped.
+text = safe_text
+attr = safe_attr
 
 
 def envelope(

@@ -30,12 +30,10 @@ from faircat.catalogue.public import PublicItem, PublicView
 from faircat.config import Settings
 from faircat.crosswalks import (
     datacite,
-    datacite_xml,
     mandatory,
     oai_datacite,
-    oai_dc,
     oai_sets,
-    schemaorg,
+    registry,
 )
 from faircat.crosswalks.prepared import Prepared
 from faircat.crosswalks.urls import doi_path
@@ -120,13 +118,7 @@ def render_metadata(record: Record) -> Rendered:
     without building the dict twice."""
     prepared = Prepared(record)
     data = datacite.to_datacite(record, prepared)
-    core = {
-        "datacite.xml": datacite_xml.xml_bytes(data),
-        "datacite.json": datacite.json_bytes(data),
-        "schemaorg.jsonld": schemaorg.jsonld_bytes(schemaorg.to_schemaorg(record, prepared)),
-        "oai_dc.xml": oai_dc.xml_from_terms(oai_dc.dc_terms(record, prepared)),
-    }
-    return core, oai_datacite.xml_from_json(record, data)
+    return registry.core_files(record, prepared, data), oai_datacite.xml_from_json(record, data)
 
 
 def render_task(task: Task) -> Rendered | None:

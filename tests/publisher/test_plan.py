@@ -28,7 +28,7 @@ def test_metadata_files_reuse_render_core(name: str) -> None:
 def test_page_embeds_the_schemaorg_file_and_the_citation_files(name: str) -> None:
     record = cases.CASES[name]()
     page, files = plan.landing_files(PublicItem(record, 1), pagefixtures.SITE, None)
-    assert page.jsonld == schemaorg.dumps_script_safe(schemaorg.to_schemaorg(record))
+    assert page.jsonld == schemaorg.schemaorg_jsonld(record).decode().removesuffix("\n")
     texts = {c.style: c.text for c in page.citations}
     assert texts["BibTeX"] == citations.bibtex(record).decode()
     assert texts["RIS"] == citations.ris(record).decode()
