@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,3 +53,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def lock_row(session: Session, model: Any, row_id: int) -> None:
+    """Hold the row ``row_id`` of ``model``'s table until the session's transaction ends, so that a
+    check-then-write (is a request already pending? is this one still undecided?) is not raced
+    by another worker doing the same.
+
+    PostgreSQL: ``SELECT .. FOR UPDATE``; the second worker waits, then reads the first one's
+    committed rows. SQLite ignores ``FOR UPDATE`` and only locks on a write, and its reads
+    before a write see an older snapshot: a write that changes nothing takes the database's
+    write lock first, so the reads after it see every commit and no other writer gets in. As
+    the transaction's first statement SQLite retries it until the lock is free (busy_timeout)
+    rather than failing on a stale snapshot. Raw SQL, so no ``onupdate`` timestamp moves.
+    """
+    name = model.__tablename__
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"UPDATE {name} SET id = id WHERE id = :id"), {"id": row_id})
+    else:
+        session.execute(text(f"SELECT id FROM {name} WHERE id = :id FOR UPDATE"), {"id": row_id})

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from faircat.catalogue import access, audit
+from faircat.catalogue.db import lock_row
 from faircat.catalogue.models import (
     Dataset,
     Investigation,
@@ -131,6 +132,9 @@ def submit(
             "the data as soon as a curator approves",
             field="requested_date",
         )
+    # Serialise submissions for this experiment: two at once (a double click, two members)
+    # would otherwise both see nothing pending and both be stored.
+    lock_row(session, Investigation, inv.id)
     check_pending(session, kind, inv, publication)
 
     req = ReleaseRequest(
@@ -216,9 +220,10 @@ def decide(
     settings: Settings,
 ) -> ReleaseRequest:
     """Approve (applying the effect) or reject (with a comment) a pending request."""
-    # Row lock on PostgreSQL: two curators deciding at once are serialised, the second one
-    # then sees the first decision and gets the "already decided" error.
-    req = session.get(ReleaseRequest, request_id, with_for_update=True, populate_existing=True)
+    # Two curators deciding at once are serialised: the second one then sees the first
+    # decision and gets the "already decided" error.
+    lock_row(session, ReleaseRequest, request_id)
+    req = session.get(ReleaseRequest, request_id, populate_existing=True)
     if req is None:
         raise NotFoundError(f"request #{request_id} does not exist", field="request")
     inv = session.get_one(Investigation, req.investigation_id)
