@@ -3,11 +3,13 @@
 An incremental export (docs/publishing.md):
 
 1. :func:`faircat.publisher.publish.publish` brings the published-records table up to date
-   (committed on its own: it is the source of truth for OAI-PMH too).
-2. Pages whose content hash differs from the site's manifest are rebuilt from the public view
-   and swapped in directory by directory, by worker processes when there are many
-   (:mod:`faircat.publisher.pool`). Only records published since the last export are compared
-   with the manifest: their datestamp moved.
+   (committed on its own: it is the source of truth for OAI-PMH too). The same pass writes the
+   page of each record whose content changed, from the same crosswalk output, swapped in
+   directory by directory, by worker processes when there are many
+   (:mod:`faircat.publisher.pool`).
+2. Any other record published since the last export (its datestamp moved) whose page the
+   manifest does not have at its content hash (a run that died before its manifest) gets its
+   page rebuilt from the public view.
 3. Site-wide pages (home, browse, search index, sitemap, robots, nginx snippet) are rebuilt
    from the published-records table alone, only where their inputs changed
    (:mod:`faircat.publisher.sitefiles`); pages of records that are gone are removed.
@@ -52,6 +54,7 @@ from faircat.publisher.pool import (
     Workers,
     ordered_map,
     publish_and_write,
+    publish_and_write_changed,
     replace_page_tail,
 )
 from faircat.publisher.publish import (
@@ -60,7 +63,6 @@ from faircat.publisher.publish import (
     content_hash,
     landing_path,
     publish,
-    render_task,
 )
 from faircat.publisher.sitemap import robots_txt
 from faircat.publisher.writer import (
@@ -306,24 +308,55 @@ class _Export:
                 kept[path] = live.files_digests_of([path])[path]
         return kept
 
-    # -- an incremental export: publish, then the pages that changed ----------------------------
+    # -- an incremental export: publish and the changed pages in one pass ---------------------
     def _incremental(
         self,
         writer: SiteWriter,
         manifest: Manifest,
         on_page: Callable[[int, int], None] | None,
     ) -> None:
+        """Publish; the workers that render a changed record's metadata write its page too
+        (one crosswalk output, one walk of the public view). Then every record published since
+        the last export whose page is still stale (published by a run that died before its
+        pages, say) is written as before."""
+        report = self.report
+        early: dict[str, tuple[str, str, str]] = {}  # path -> (content hash, files digest, rel)
         with self.catalogue.transaction() as session:
-            run = publish(
-                session,
-                self.settings,
-                self.now,
-                mapper=functools.partial(ordered_map, self.workers, render_task),
-            )
-        self.report.published, self.report.skipped = run.changed, list(run.skipped)
+            before = site_model(self.catalogue, listings.beamlines(session), self.now)
+            target = Target(writer.root, False, before, self.previews)
+
+            def mapper(tasks: Iterable[Task]) -> Iterator[Rendered | None]:
+                paths: deque[tuple[str, str, str]] = deque()
+
+                def jobs() -> Iterator[tuple[str, Task, str | None]]:
+                    for task in tasks:
+                        path = landing_path(task[0].record.doi)
+                        rel = writer.claim(path) if task[2] else ""
+                        paths.append((path, task[1], rel))
+                        yield rel, task, None
+
+                job = functools.partial(publish_and_write_changed, target)
+                for rendered, digest in ordered_map(self.workers, job, jobs()):
+                    path, content, rel = paths.popleft()
+                    if digest is not None:
+                        early[path] = (content, digest, rel)
+                        report.written += 1
+                        if on_page is not None:
+                            on_page(report.written, report.written)
+                    yield rendered
+
+            run = publish(session, self.settings, self.now, mapper=mapper)
+        report.published, report.skipped = run.changed, list(run.skipped)
         with self.catalogue.transaction() as session:
             site = site_model(self.catalogue, listings.beamlines(session), self.now)
-            changed = self._pages(session, writer, manifest, site, on_page)
+            if site.beamlines != before.beamlines:
+                # The first public record of a beamline: every page's navigation changes, and
+                # the pages written above show the old one. Rare: write them again.
+                for _, _, rel in early.values():
+                    writer.unclaim(rel)
+                report.written -= len(early)
+                early.clear()
+            changed = self._pages(session, writer, manifest, site, on_page, early)
             self._site_files(session, writer, manifest, site, changed)
 
     def _candidates(self, session: Session, manifest: Manifest) -> tuple[list[Published], bool]:
@@ -346,15 +379,26 @@ class _Export:
         manifest: Manifest,
         site: Site,
         on_page: Callable[[int, int], None] | None,
+        early: dict[str, tuple[str, str, str]],
     ) -> list[int] | None:
         """Write the landing pages that are stale; the ids of the records published since the
-        last export (None: all of them)."""
+        last export (None: all of them). ``early``: pages written while publishing, by path
+        (content hash, files digest, claimed path), recorded in the manifest here."""
         rows, everything = self._candidates(session, manifest)
         expected = {path: (digest, record_id) for record_id, path, digest, _ in rows}
         known = manifest.hashes(expected)
+        done_early = [
+            (path, digest, record_id, early[path][1])
+            for record_id, path, digest, _ in rows
+            if path in early and early[path][0] == digest
+        ]
+        manifest.record_pages(done_early)
+        known.update((path, digest) for path, digest, _, _ in done_early)
         stale = {inv for _, path, digest, inv in rows if known.get(path) != digest}
-        total = sum(1 for path, (digest, _) in expected.items() if known.get(path) != digest)
         report = self.report
+        total = report.written + sum(
+            1 for path, (digest, _) in expected.items() if known.get(path) != digest
+        )
 
         def written(count: int) -> None:
             report.written += count

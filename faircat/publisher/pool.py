@@ -172,6 +172,17 @@ def publish_and_write(
     return rendered, digest
 
 
+def publish_and_write_changed(
+    target: Target, job: tuple[str, Task, str | None]
+) -> tuple[Rendered | None, str | None]:
+    """:func:`publish_and_write` for an incremental export: a changed record's metadata and
+    page in one pass; nothing for an unchanged one (its page is checked against the manifest
+    afterwards, like every record published since the last export)."""
+    if not job[1][2]:
+        return None, None
+    return publish_and_write(target, job)
+
+
 def replace_page_tail(root: Path, old: bytes, new: bytes, rel: str) -> None:
     replace_tail(root / rel / "index.html", old, new)
 

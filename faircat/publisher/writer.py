@@ -211,6 +211,11 @@ class SiteWriter:
         self._written.add(key)
         return key
 
+    def unclaim(self, key: str) -> None:
+        """Let ``key`` (as :meth:`claim` returned it) be claimed again in this run: a page
+        written early that must be written once more (the site's navigation changed)."""
+        self._written.discard(key)
+
     def file(self, rel: str, data: bytes) -> None:
         path = self.root / self.claim(rel)
         if self.fresh:

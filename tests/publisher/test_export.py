@@ -414,3 +414,49 @@ def test_a_large_incremental_export_uses_the_workers_too(world, tmp_path):
     differ = {name for name in new if new[name] != whole[name]}
     assert differ == {"doi/10.80100/tls.reg-1/index.html"}, differ
     _complete(out)
+
+
+def test_a_release_onto_a_new_beamline_draws_its_pages_with_the_new_navigation(world, tmp_path):
+    """An incremental export writes changed pages while it publishes, before it knows the
+    beamlines publishing leaves: the first public record of a beamline makes it write them
+    again with the new navigation."""
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    with world.transaction() as session:
+        bl22 = f.instrument(session, "BL22", "xas")
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "EMB"))
+        inv.instruments = [bl22]
+        for dataset in inv.datasets:
+            dataset.instrument = bl22
+        inv.title = "Released on a new beamline"
+        release = inv.release_date
+    report = export_site(world, out=out, now=release + timedelta(seconds=1))
+    # each changed record's page written once (the experiment, its two datasets, and what
+    # else the time reached: REG's release too)
+    assert report.written == report.published >= 3
+    pages = [p for p in (out / "doi").rglob("index.html") if "emb" in str(p)]
+    assert len(pages) == 3
+    for page in pages:  # (pages not rewritten keep theirs until they are)
+        html = page.read_text()
+        assert '<li><a href="/beamlines/bl22/">BL22</a></li>' in html, page
+        assert html.endswith("</footer>\n</body>\n</html>\n")
+    again = export_site(world, out=out, now=release + timedelta(seconds=2))
+    assert again.written == 0
+
+
+def test_records_published_by_an_export_that_died_get_their_pages_next_time(world, tmp_path):
+    """Publish commits on its own; if the export dies before its manifest, the records it
+    published are no longer "changed" for publish, but their pages are still written."""
+    from faircat.publisher.publish import publish
+
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.title, inv.updated_at = "Published, then the export died", NOW + timedelta(minutes=1)
+    with world.transaction() as session:  # what the dead export got done
+        assert publish(session, world.settings, NOW + timedelta(minutes=2)).changed == 3
+    report = export_site(world, out=out, now=NOW + timedelta(minutes=3))
+    assert report.published == 0 and report.written == 3
+    assert all_text(out).count("Published, then the export died") >= 3
+    assert export_site(world, out=out, now=NOW + timedelta(minutes=4)).written == 0
