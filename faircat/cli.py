@@ -22,6 +22,7 @@ from faircat.errors import ValidationError
 # Shared by the command modules (workflow_cli, release_cli), which import them from here.
 __all__ = ["State", "main", "parse_datetime", "pass_state", "reports_errors"]
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="faircat")
 @click.option(
@@ -177,6 +178,31 @@ def user_list(state: State) -> None:
                 f"{account.username:<24} {account.full_name:<32} {roles:<20} "
                 f"{account.orcid or ''}{status}"
             )
+
+
+@user.command("unlock")
+@click.argument("username", required=False)
+@click.option(
+    "--address",
+    "addresses",
+    multiple=True,
+    help="Also clear a client address (an IPv6 address clears its /64); repeat for several.",
+)
+@pass_state
+@reports_errors
+def user_unlock(state: State, username: str | None, addresses: tuple[str, ...]) -> None:
+    """Clear the failed sign-in counters of USERNAME (and/or --address) before they expire."""
+    from faircat.catalogue import throttle
+
+    if not username and not addresses:
+        raise click.UsageError("give a USERNAME, an --address, or both")
+    keys = [throttle.account_key(username) if username else None]
+    keys += [throttle.address_key(address) for address in addresses]
+    cleared = throttle.unlock(state.catalogue().engine, keys)
+    named = ", ".join(k for k in keys if k)
+    click.echo(
+        f"cleared {cleared} counter(s) of {named}" if cleared else f"nothing to clear for {named}"
+    )
 
 
 @main.group()
@@ -425,10 +451,22 @@ def demo(
 @click.option("--full", is_flag=True, help="Rebuild every page in a fresh tree, then swap it in.")
 @click.option("--now", "now_text", help="Publish as of this ISO date-time (default: now).")
 @click.option("--progress/--no-progress", default=None)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes rendering pages (default: one per usable core; 1: all in this "
+    "process, e.g. to leave the cores to the web workers).",
+)
 @pass_state
 @reports_errors
-def export(state: State, out: Path | None, full: bool, now_text: str | None,
-           progress: bool | None) -> None:
+def export(
+    state: State,
+    out: Path | None,
+    full: bool,
+    now_text: str | None,
+    progress: bool | None,
+    jobs: int | None,
+) -> None:
     """Publish everything public and write the static site (atomic and incremental).
 
     Only pages whose content changed are rewritten; --full rebuilds everything aside and swaps
@@ -438,8 +476,9 @@ def export(state: State, out: Path | None, full: bool, now_text: str | None,
     from faircat.reporting import export_with_progress
 
     now = parse_datetime(now_text, "now") if now_text else None
-    report = export_with_progress(export_site, state.catalogue(), out=out, full=full, now=now,
-                                  progress=progress)
+    report = export_with_progress(
+        export_site, state.catalogue(), out=out, full=full, now=now, progress=progress, jobs=jobs
+    )
     click.echo(report.describe())
 
 

@@ -128,6 +128,36 @@ SETTINGS: tuple[Setting, ...] = (
         "data-curation@alba.example.org",
         "From address of notification e-mail, e-mail or 'Name <e-mail>'.",
     ),
+    Setting(
+        "login_account_failures",
+        int,
+        5,
+        "Failed portal sign-ins for one username within login_window_minutes after which "
+        "that username is refused (HTTP 429) until the window ends; 0 switches the limit off.",
+    ),
+    Setting(
+        "login_address_failures",
+        int,
+        50,
+        "Failed portal sign-ins from one client address (IPv6: its /64) within "
+        "login_window_minutes after which that address is refused until the window ends; "
+        "0 switches the limit off.",
+    ),
+    Setting(
+        "login_window_minutes",
+        int,
+        15,
+        "Length of the window in which failed sign-ins are counted, starting at the first "
+        "failure (at least 1).",
+    ),
+    Setting(
+        "web_trusted_proxies",
+        int,
+        0,
+        "Reverse proxies (nginx, a load balancer) in front of the web workers whose "
+        "X-Forwarded-For is trusted for the client address; 0 trusts none (workers reached "
+        "directly). Behind one nginx: 1.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -163,6 +193,10 @@ class Settings:
     release_interval_minutes: int
     smtp_url: str
     mail_from: str
+    login_account_failures: int
+    login_address_failures: int
+    login_window_minutes: int
+    web_trusted_proxies: int
     source: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     def public_items(self) -> list[tuple[str, Any, str]]:
@@ -282,4 +316,6 @@ def load_settings(
     values["facility_base_url"] = values["facility_base_url"].rstrip("/")
     if values["facility_embargo_years"] > 50:
         raise ConfigError("facility_embargo_years must be at most 50")
+    if values["login_window_minutes"] < 1:
+        raise ConfigError("login_window_minutes must be at least 1")
     return Settings(**values, source=source)

@@ -212,6 +212,11 @@ def test_demo_builds_a_catalogue_from_nothing(run, tmp_path):
     assert "extension request pending" in out or "selection DOI approved" in out
     refused = run("demo", "--investigations", "3", "--no-progress", code=65)
     assert "--reset" in refused.output
+    # the export's worker processes are the operator's to choose; 0 is refused by name
+    site = tmp_path / "site-one-process"
+    exported = run("export", "--out", str(site), "--jobs", "1", "--no-progress", "--now", now)
+    assert "full export" in exported.output and (site / "index.html").is_file()
+    assert "--jobs" in run("export", "--jobs", "0", code=2).output
 
 
 def test_password_is_prompted_never_an_argument(run, settings):

@@ -68,3 +68,29 @@ def test_every_setting_is_documented():
     doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
     for setting in SETTINGS:
         assert f"FAIRCAT_{setting.name.upper()}" in doc, setting.name
+
+
+def test_login_throttling_defaults_and_sections(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./faircat.toml
+    defaults = load_settings(environ={})
+    assert defaults.login_account_failures == 5
+    assert defaults.login_address_failures == 50
+    assert defaults.login_window_minutes == 15
+    assert defaults.web_trusted_proxies == 0  # X-Forwarded-For is not trusted by default
+    path = write(
+        tmp_path,
+        "[login]\naccount_failures = 3\naddress_failures = 0\nwindow_minutes = 30\n"
+        "[web]\ntrusted_proxies = 1\n",
+    )
+    settings = load_settings(path, environ={"FAIRCAT_LOGIN_ACCOUNT_FAILURES": "10"})
+    assert settings.login_account_failures == 10
+    assert settings.login_address_failures == 0
+    assert settings.login_window_minutes == 30
+    assert settings.web_trusted_proxies == 1
+
+
+def test_login_window_must_be_at_least_a_minute():
+    with pytest.raises(ConfigError, match="login_window_minutes must be at least 1"):
+        load_settings(environ={"FAIRCAT_LOGIN_WINDOW_MINUTES": "0"})
+    with pytest.raises(ConfigError, match="FAIRCAT_LOGIN_ACCOUNT_FAILURES"):
+        load_settings(environ={"FAIRCAT_LOGIN_ACCOUNT_FAILURES": "-1"})

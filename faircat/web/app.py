@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, abort, jsonify, send_file, send_from_directory
 from jinja2 import StrictUndefined
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from faircat.catalogue.public import public_file
 from faircat.catalogue.store import Catalogue
@@ -103,4 +104,11 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, {"/oai": create_provider(settings, catalogue)}
     )
+    if settings.web_trusted_proxies:
+        # The client address (sign-in throttling) is the X-Forwarded-For entry added by the
+        # outermost trusted proxy; entries before it could be forged by the client. With no
+        # trusted proxy the header is ignored and the address is the TCP peer's.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.web_trusted_proxies
+        )
     return app

@@ -2,12 +2,18 @@
 
 The session cookie holds the user id and a fingerprint of the password hash, so changing a
 password (or deactivating the account) ends every session of that account on its next request.
+
+Failed sign-ins are throttled per account name and per client address through the catalogue
+database (:mod:`faircat.catalogue.throttle`), so the limits hold across every web worker: a key
+at its limit is answered 429 with ``Retry-After``, without its password being checked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -16,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
+from faircat.catalogue import throttle
 from faircat.catalogue.accounts import verify_password
 from faircat.catalogue.models import User
 from faircat.catalogue.vocab import Role
@@ -29,6 +36,8 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
 
 FAILED_LOGIN = "Unknown username or wrong password."
+# The same words whichever key is at its limit and whether or not the account exists.
+THROTTLED_LOGIN = "Too many failed sign-in attempts."
 
 # Verifying against this hash when the username is unknown makes a failed login take as long
 # for a missing account as for a wrong password, so timing does not reveal which accounts exist.
@@ -112,29 +121,61 @@ def signing_disabled() -> bool:
     return not current_app.config.get("SECRET_KEY")
 
 
+def _login_page(
+    form: LoginForm | None, status: int, *, disabled: bool = False
+) -> ResponseReturnValue:
+    page = render_template(
+        "portal/login.html", form=form, disabled=disabled, throttled=None, retry_at=None
+    )
+    return page, status
+
+
+def _refused_page(form: LoginForm, retry_at: datetime, retry_after: int) -> ResponseReturnValue:
+    """429: the same page and words for every refused key, known username or not."""
+    page = render_template(
+        "portal/login.html",
+        form=form,
+        disabled=False,
+        throttled=THROTTLED_LOGIN,
+        retry_at=retry_at,
+        retry_minutes=math.ceil(retry_after / 60),
+    )
+    return page, 429, {"Retry-After": str(retry_after)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if signing_disabled():
         # Without a secret key, session cookies cannot be signed: say so instead of a 500.
-        return render_template("portal/login.html", form=None, disabled=True), 503
+        return _login_page(None, 503, disabled=True)
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        with context.catalogue().transaction() as db:
-            user = db.scalar(select(User).where(User.username == _username(form.username.data)))
+        username = _username(form.username.data)
+        catalogue = context.catalogue()
+        at = context.now()
+        policy = throttle.Policy.from_settings(catalogue.settings)
+        # remote_addr is the peer, or the X-Forwarded-For entry of web_trusted_proxies (app.py).
+        keys = (throttle.address_key(request.remote_addr), throttle.account_key(username))
+        attempt = throttle.begin(catalogue.engine, policy, keys, at)
+        if attempt.retry_at is not None:  # refused
+            return _refused_page(form, attempt.retry_at, attempt.retry_after(at))
+        with catalogue.transaction() as db:
+            user = db.scalar(select(User).where(User.username == username))
             ok = _check_password(user, form.password.data)
             account = _account(user) if ok and user is not None else None
         if account is not None:
+            throttle.succeeded(catalogue.engine, attempt)
             session.clear()  # a fresh session at login: no fixation of a session set before
             login_user(account)
             session.permanent = True
             flash(f"Signed in as {account.full_name}.", "success")
             return redirect(safe_next(request.args.get("next")))
+        throttle.failed(attempt, policy)
         form.password.errors.append(FAILED_LOGIN)
-        return render_template("portal/login.html", form=form, disabled=False), 401
-    status = 400 if form.is_submitted() else 200
-    return render_template("portal/login.html", form=form, disabled=False), status
+        return _login_page(form, 401)
+    return _login_page(form, 400 if form.is_submitted() else 200)
 
 
 @bp.post("/logout")

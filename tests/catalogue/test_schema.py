@@ -19,6 +19,45 @@ def test_migrated_schema_matches_the_models(catalogue):
     assert set(Base.metadata.tables) <= tables
 
 
+def test_login_throttle_migration_downgrades_and_upgrades_again(catalogue):
+    """0005 (login_throttle) goes down to 0004 and back up, with a counter in the table."""
+    from alembic import command
+
+    from faircat.catalogue import throttle
+
+    assert schema.head_revision() == "0005"
+    throttle.begin(catalogue.engine, throttle.Policy(), ["account:pia"], datetime.now(UTC))
+    config = schema.alembic_config()
+    try:
+        with catalogue.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        assert schema.current_revision(catalogue.engine) == "0004"
+        assert "login_throttle" not in inspect(catalogue.engine).get_table_names()
+    finally:
+        schema.upgrade(catalogue.engine)  # later tests on this database need the head schema
+    assert schema.current_revision(catalogue.engine) == "0005"
+    assert schema.pending_changes(catalogue.engine) == []
+    indexes = inspect(catalogue.engine).get_indexes("login_throttle")
+    assert [i["name"] for i in indexes] == ["ix_login_throttle_window_start"]
+    throttle.begin(catalogue.engine, throttle.Policy(), ["account:pia"], datetime.now(UTC))
+
+
+def test_every_migration_downgrades_to_an_empty_database_and_back(catalogue):
+    from alembic import command
+
+    config = schema.alembic_config()
+    try:
+        with catalogue.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        assert set(inspect(catalogue.engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        schema.upgrade(catalogue.engine)
+    assert schema.current_revision(catalogue.engine) == schema.head_revision()
+    assert schema.pending_changes(catalogue.engine) == []
+
+
 def test_upgrade_is_idempotent_and_syncs_the_facility(catalogue):
     catalogue.upgrade()
     with catalogue.transaction() as session:

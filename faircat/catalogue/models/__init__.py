@@ -30,6 +30,7 @@ from faircat.catalogue.models.published import (
     PublishedSet,
     PublishState,
 )
+from faircat.catalogue.models.throttle import LoginThrottle
 from faircat.catalogue.models.workflow import (
     AuditEvent,
     DoiTask,
@@ -55,6 +56,7 @@ __all__ = [
     "InvestigationMember",
     "JobLock",
     "LogbookEvent",
+    "LoginThrottle",
     "Notification",
     "OaiSet",
     "Parameter",
