@@ -9,8 +9,9 @@ cache). A local DataCite (``faircat dev datacite``, its own process) stands in f
 
 1. The day before: the release job registers every experiment DOI (``registered``, metadata-only
    landing pages) - timed, but not the figure.
-2. The release day: the release job releases all N experiments: DOIs ``findable`` at the local
-   DataCite, pages re-exported, OAI datestamps moved. Timed per step; the issue's figure is the
+2. The release day: the release job releases all N experiments: experiment DOIs ``findable``
+   and every dataset's DOI registered ``findable`` at the local DataCite, pages re-exported,
+   OAI datestamps moved. Timed per step; the issue's figure is the
    total (< 60 s for 10,000 experiments). Then the outcome is checked: every DOI findable in the
    registry and every released record's datestamp equal to the run's time.
 """
@@ -273,12 +274,14 @@ def main() -> None:
             assert report.decisions.released == args.experiments, report.decisions
             assert not report.registry.retried and not report.registry.rejected
             states = registry_states(port, settings.facility_doi_prefix, settings.datacite_username)
-            assert states == {"findable": args.experiments}, states
+            # every experiment DOI moved to findable, every dataset DOI registered findable
+            expected = args.experiments * (1 + args.datasets_per_experiment)
+            assert report.decisions.dataset_dois == expected - args.experiments, report.decisions
+            assert states == {"findable": expected}, states
             with catalogue.transaction() as session:
                 moved = session.scalar(
                     select(func.count()).where(PublishedRecord.datestamp == release_time)
                 )
-            expected = args.experiments * (1 + args.datasets_per_experiment)
             assert moved == expected, (moved, expected)
             print(
                 f"checked: {states['findable']:,} DOIs findable at the registry, "

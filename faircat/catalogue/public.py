@@ -105,6 +105,11 @@ def dataset_doi(experiment: str, dataset_name: str, stored: str | None = None) -
     return stored or f"{experiment}.{_SUFFIX_UNSAFE.sub('-', dataset_name).lower()}"
 
 
+def dataset_title(experiment_title: str, dataset_name: str, stored: str | None = None) -> str:
+    """The title of a dataset's record: its own, else the experiment's and the dataset's name."""
+    return stored or f"{experiment_title}: dataset {dataset_name}"
+
+
 def facility_view(facility: Facility, settings: Settings) -> v.Facility:
     return v.Facility(
         name=facility.name,
@@ -455,7 +460,7 @@ class PublicView:
         return PublicItem(record, inv.id, None, None, beamlines, year)
 
     def _ds_title(self, inv: Investigation, row: Dataset) -> str:
-        return row.title or f"{inv.title}: dataset {row.name}"
+        return dataset_title(inv.title, row.name, row.title)
 
     def _dataset(
         self,

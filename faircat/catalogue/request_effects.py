@@ -18,6 +18,7 @@ from faircat.catalogue.facility import get_facility
 from faircat.catalogue.lifecycle import dates_of, state_at
 from faircat.catalogue.models import (
     DataPublication,
+    Dataset,
     Investigation,
     PublicationCreator,
     ReleaseRequest,
@@ -109,6 +110,12 @@ def _amend(
         # The experiment's record is built from the investigation row: amend it there too.
         inv.title = data.get("title", inv.title)
         inv.summary = data.get("abstract", inv.summary)
+    elif pub.kind is PublicationKind.DATASET and pub.dataset_id is not None:
+        # So is a dataset's record, from the dataset row (its description is the abstract).
+        dataset = session.get(Dataset, pub.dataset_id)
+        if dataset is not None:
+            dataset.title = data.get("title", dataset.title)
+            dataset.description = data.get("abstract", dataset.description)
     if pub.doi_target_state is not DoiState.NONE:
         outbox.enqueue(session, pub, "amend", now)
     return before, {**data, "publication": pub.doi}
@@ -121,7 +128,8 @@ def _withdraw(
     inv.withdrawn_at = now
     before: dict[str, Any] = {"withdrawn_at": None}
     after: dict[str, Any] = {"withdrawn_at": now.isoformat()}
-    for pub in publications_of(session, inv):
+    queued = []
+    for pub in publications_of(session, inv):  # with a DOI per dataset: maybe thousands
         pub.withdrawn_at = now
         if pub.doi_target_state is DoiState.NONE and pub.doi_state is DoiState.NONE:
             continue  # the registry never heard of it
@@ -129,7 +137,9 @@ def _withdraw(
         # Hidden from search, still resolving to the tombstone: a DOI is never deleted.
         pub.doi_target_state = DoiState.REGISTERED
         after[pub.doi] = pub.doi_target_state.value
-        outbox.enqueue(session, pub, "withdraw", now)
+        queued.append(pub.id)
+    session.flush()
+    outbox.enqueue_many(session, queued, "withdraw", now)
     return before, after
 
 

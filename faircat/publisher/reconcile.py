@@ -6,6 +6,9 @@ ad-hoc calls: a DOI missing from the registry, in the wrong state or resolving t
 gets its local state corrected to what the registry holds and a task that brings it to its
 target. DOIs under our prefix the catalogue does not know are reported (they cannot be deleted
 once registered).
+
+With a DOI per dataset there may be millions: of each registry DOI only its state and URL are
+kept, and the catalogue's publications are read in keyset pages of :data:`PAGE`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from faircat.catalogue import outbox
 from faircat.catalogue.models import DataPublication
@@ -54,7 +58,7 @@ class ReconcileReport:
 
 
 def registry_dois(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str, Any]]:
-    """Every DOI of our prefix in the registry: ``doi -> attributes`` (state, url)."""
+    """Every DOI of our prefix in the registry: ``doi -> {"state": ..., "url": ...}``."""
     found: dict[str, dict[str, Any]] = {}
     base = settings.datacite_url.rstrip("/") + "/"
     url: str | None = f"{base}dois"
@@ -76,7 +80,10 @@ def registry_dois(settings: Settings, timeout: float = 30.0) -> dict[str, dict[s
         body = response.json()
         for item in body.get("data", []):
             attributes = item.get("attributes", {})
-            found[(attributes.get("doi") or item["id"]).lower()] = attributes
+            found[(attributes.get("doi") or item["id"]).lower()] = {
+                "state": attributes.get("state"),
+                "url": attributes.get("url"),
+            }
         url = (body.get("links") or {}).get("next")
         params = None  # the next link carries them
     return found
@@ -88,39 +95,59 @@ def reconcile(
     remote = registry_dois(settings)
     report = ReconcileReport()
     wanted = [DoiState.REGISTERED, DoiState.FINDABLE]
+    last = 0
     with catalogue.transaction() as session:
-        publications = session.scalars(
-            select(DataPublication).where(
-                DataPublication.doi_target_state.in_(wanted) | DataPublication.doi_state.in_(wanted)
-            )
-        ).all()
-        known = set()
-        for publication in publications:
-            report.checked += 1
-            doi = publication.doi.lower()
-            known.add(doi)
-            attributes = remote.get(doi)
-            url = settings.facility_base_url + landing_path(publication.doi)
-            if attributes is None:
-                problem, actual = "missing from the registry", DoiState.NONE
-            else:
-                actual = _state(attributes.get("state"))
-                problem = ""
-                target = publication.doi_target_state
-                if actual is not target:
-                    problem = f"registry state {actual.value}, wanted {target.value}"
-                elif attributes.get("url") != url:
-                    problem = f"resolves to {attributes.get('url')!r}, not {url!r}"
-            if not problem:
-                if publication.doi_state is not actual:
-                    publication.doi_state = actual  # local bookkeeping caught up silently
-                continue
-            report.drift.append(Drift(publication.doi, problem))
-            if repair:
-                publication.doi_state = actual
-                outbox.enqueue(session, publication, "reconcile", now)
-        report.unknown = sorted(set(remote) - known)
+        while True:
+            publications = session.scalars(
+                select(DataPublication)
+                .where(
+                    DataPublication.doi_target_state.in_(wanted)
+                    | DataPublication.doi_state.in_(wanted),
+                    DataPublication.id > last,
+                )
+                .order_by(DataPublication.id)
+                .limit(PAGE)
+            ).all()
+            if not publications:
+                break
+            last = publications[-1].id
+            for publication in publications:
+                _compare(session, settings, now, publication, remote, report, repair)
+        report.unknown = sorted(remote)  # what no publication claimed
     return report
+
+
+def _compare(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    publication: DataPublication,
+    remote: dict[str, dict[str, Any]],
+    report: ReconcileReport,
+    repair: bool,
+) -> None:
+    """One publication against the registry; its registry entry is taken out of ``remote``."""
+    report.checked += 1
+    attributes = remote.pop(publication.doi.lower(), None)
+    url = settings.facility_base_url + landing_path(publication.doi)
+    if attributes is None:
+        problem, actual = "missing from the registry", DoiState.NONE
+    else:
+        actual = _state(attributes.get("state"))
+        problem = ""
+        target = publication.doi_target_state
+        if actual is not target:
+            problem = f"registry state {actual.value}, wanted {target.value}"
+        elif attributes.get("url") != url:
+            problem = f"resolves to {attributes.get('url')!r}, not {url!r}"
+    if not problem:
+        if publication.doi_state is not actual:
+            publication.doi_state = actual  # local bookkeeping caught up silently
+        return
+    report.drift.append(Drift(publication.doi, problem))
+    if repair:
+        publication.doi_state = actual
+        outbox.enqueue(session, publication, "reconcile", now)
 
 
 def _state(value: Any) -> DoiState:

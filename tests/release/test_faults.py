@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
-from faircat.catalogue.models import DataPublication, DoiTask
+from faircat.catalogue.models import DataPublication, DoiTask, Investigation
 from faircat.catalogue.models.published import PublishedRecord
 from faircat.publisher.reconcile import reconcile
 from faircat.publisher.release import run_release
@@ -84,7 +84,9 @@ def test_killed_at_any_point_a_rerun_finishes_the_work(
     run_release(many, release_settings, NOW + timedelta(minutes=10), out=release_settings.site_dir)
     pubs, open_tasks, records, registry = _state(many, datacite)
     assert open_tasks == 0
-    assert len(pubs) == 15 and len({doi for doi, _, _ in pubs}) == 15  # one DOI each, no double
+    # 15 experiments (one public: PUB) and PUB's dataset: one DOI each, no double
+    assert len(pubs) == 16 and len({doi for doi, _, _ in pubs}) == 16
+    assert "10.80100/tls.pub-1.scan1" in {doi for doi, _, _ in pubs}
     assert all(state == target for _, state, target in pubs)
     assert [(doi, state) for doi, state, _ in registry] == [(doi, state) for doi, state, _ in pubs]
     assert all(url.endswith(f"/doi/{doi}/") for doi, _, url in registry)
@@ -94,6 +96,14 @@ def test_killed_at_any_point_a_rerun_finishes_the_work(
 
 @pytest.mark.slow
 def test_two_schedulers_release_everything_once(world, release_settings, datacite):
+    # the schedulers use the real clock, after every experiment of the world has ended: each
+    # has its DOI, and the dataset of each one public by then (SOON, PUB...) has its DOI too
+    with world.transaction() as session:
+        public = session.scalar(
+            select(func.count()).where(Investigation.release_date <= datetime.now(UTC))
+        )
+    expected = 4 + public
+    assert public >= 1  # PUB at least
     env = _env(release_settings)
     command = [sys.executable, "-m", "faircat.cli", "scheduler", "--interval", "1"]
     schedulers = [
@@ -105,7 +115,7 @@ def test_two_schedulers_release_everything_once(world, release_settings, datacit
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if len(datacite.dois()) == 4:
+            if len(datacite.dois()) == expected:
                 break
             time.sleep(0.5)
         time.sleep(2)
@@ -113,10 +123,9 @@ def test_two_schedulers_release_everything_once(world, release_settings, datacit
         for process in schedulers:
             process.send_signal(signal.SIGTERM)
         logs = [process.communicate(timeout=30)[0] for process in schedulers]
-    # the schedulers use the real clock, after every experiment of the world has ended
-    assert len(datacite.dois()) == 4, logs
+    assert len(datacite.dois()) == expected, logs
     puts = [r for r in datacite.requests() if r["method"] in ("PUT", "POST")]
-    assert len(puts) == 4, puts  # each DOI registered once, by one of the two
+    assert len(puts) == expected, puts  # each DOI registered once, by one of the two
     with world.transaction() as session:
         jobs = session.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
     assert jobs == ["faircat-release"]
@@ -139,7 +148,8 @@ def test_reconcile_repairs_drift(world, release_settings, datacite):
     assert datacite.get(emb).url.endswith("/doi/10.80100/tls.emb-1/")
     assert datacite.get(pub).state == "findable"
     again = reconcile(world, release_settings, NOW + timedelta(minutes=3))
-    assert again.drift == [] and again.checked == 3
+    assert again.drift == [] and again.checked == 4  # with PUB's dataset DOI
+    assert again.unknown == []
 
 
 def test_reconcile_re_registers_dois_missing_from_the_registry(world, release_settings, datacite):
@@ -151,5 +161,6 @@ def test_reconcile_re_registers_dois_missing_from_the_registry(world, release_se
     assert {d.doi: d.state for d in datacite.dois()} == {
         "10.80100/tls.emb-1": "registered",
         "10.80100/tls.pub-1": "findable",
+        "10.80100/tls.pub-1.scan1": "findable",
         "10.80100/tls.soon-1": "registered",
     }

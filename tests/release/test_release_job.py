@@ -18,6 +18,8 @@ from tests.release.conftest import NOW, YEAR, investigation
 EMB = "10.80100/tls.emb-1"
 PUB = "10.80100/tls.pub-1"
 SOON = "10.80100/tls.soon-1"
+# Each experiment has one dataset, scan1: its DOI exists once the experiment is public.
+PUB_SCAN, EMB_SCAN, SOON_SCAN = PUB + ".scan1", EMB + ".scan1", SOON + ".scan1"
 
 
 def run(world, settings, now, **kwargs):
@@ -42,10 +44,13 @@ def test_ended_experiments_get_registered_dois_and_metadata_only_pages(
 ):
     report = run(world, release_settings, NOW)
     assert report.decisions.registered == 3  # EMB, PUB, SOON ended; RUN has not
+    assert report.decisions.dataset_dois == 1  # PUB's scan1: the only public dataset
     assert not report.registry.retried and not report.registry.rejected
     assert datacite.get(EMB).state == "registered"
     assert datacite.get(SOON).state == "registered"
     assert datacite.get(PUB).state == "findable"  # already public
+    assert datacite.get(PUB_SCAN).state == "findable"
+    assert datacite.get(EMB_SCAN) is None and datacite.get(SOON_SCAN) is None  # embargoed
     assert datacite.get("10.80100/tls.run-1") is None
     assert datacite.get(EMB).url == "https://data.tls.example.org/doi/10.80100/tls.emb-1/"
     assert b"<title>Experiment EMB</title>" in datacite.get(EMB).xml.replace(b' xml:lang="en"', b"")
@@ -55,6 +60,8 @@ def test_ended_experiments_get_registered_dois_and_metadata_only_pages(
     state = {p.doi: (p.doi_state, p.doi_target_state) for p in publications(world).values()}
     assert state[EMB] == (DoiState.REGISTERED, DoiState.REGISTERED)
     assert state[PUB] == (DoiState.FINDABLE, DoiState.FINDABLE)
+    assert state[PUB_SCAN] == (DoiState.FINDABLE, DoiState.FINDABLE)
+    assert len(state) == 4
     assert {t.status for t in tasks(world)} == {"done"}
 
 
@@ -67,7 +74,10 @@ def test_the_release_date_makes_the_doi_findable_and_the_record_harvestable(
     report = run(world, release_settings, later)
     assert report.decisions.released == 2  # EMB, and SOON whose embargo ended earlier
     assert report.decisions.registered == 1  # RUN has ended since
+    assert report.decisions.dataset_dois == 2  # the datasets of EMB and SOON
     assert datacite.get(EMB).state == "findable"
+    assert datacite.get(EMB_SCAN).state == "findable"
+    assert datacite.get(SOON_SCAN).state == "findable"
     assert datacite.get(EMB).events[-1]["event"] == "publish"
     with world.transaction() as session:
         record = session.scalar(select(PublishedRecord).where(PublishedRecord.pid == EMB))
@@ -81,9 +91,11 @@ def test_the_job_is_idempotent(world, release_settings, datacite):
     calls = len(datacite.requests())
     report = run(world, release_settings, NOW + timedelta(minutes=1))
     assert report.decisions.registered == report.decisions.released == 0
+    assert report.decisions.dataset_dois == 0
     assert report.registry.done == 0 and report.export.written == 0
+    assert report.export.published == 0
     assert len(datacite.requests()) == calls  # not one more registry call
-    assert len(tasks(world)) == 3
+    assert len(tasks(world)) == 4
 
 
 def test_datacite_outage_is_retried_with_backoff_and_loses_nothing(
@@ -91,9 +103,10 @@ def test_datacite_outage_is_retried_with_backoff_and_loses_nothing(
 ):
     datacite.faults(503)
     report = run(world, release_settings, NOW)
-    assert report.decisions.registered == 3 and len(report.registry.retried) == 3
+    assert report.decisions.registered == 3 and report.decisions.dataset_dois == 1
+    assert len(report.registry.retried) == 4
     pending = tasks(world, "pending")
-    assert len(pending) == 3 and all(t.attempts == 1 and t.last_error for t in pending)
+    assert len(pending) == 4 and all(t.attempts == 1 and t.last_error for t in pending)
     assert all(t.next_attempt_at > NOW for t in pending)
     assert "503" in pending[0].last_error or "Server" in pending[0].last_error
     # the site is exported anyway: pages do not wait for DataCite
@@ -104,8 +117,9 @@ def test_datacite_outage_is_retried_with_backoff_and_loses_nothing(
     assert len(datacite.requests()) == calls
     datacite.clear_faults()
     report = run(world, release_settings, NOW + timedelta(hours=1))
-    assert report.registry.done == 3 and not tasks(world, "pending")
+    assert report.registry.done == 4 and not tasks(world, "pending")
     assert datacite.get(EMB).state == "registered"
+    assert datacite.get(PUB_SCAN).state == "findable"
 
 
 def test_timeouts_are_retried(world, release_settings, datacite):
@@ -114,7 +128,7 @@ def test_timeouts_are_retried(world, release_settings, datacite):
     datacite.faults(delay=1.0)
     client = registrar.make_client(release_settings, timeout=0.2)
     report = run(world, release_settings, NOW, registry=client)
-    assert len(report.registry.retried) == 3 and "timed out" in report.registry.retried[0]
+    assert len(report.registry.retried) == 4 and "timed out" in report.registry.retried[0]
     datacite.clear_faults()
     run(world, release_settings, NOW + timedelta(hours=1))
     assert {t.status for t in tasks(world)} == {"done"}
@@ -129,6 +143,7 @@ def test_a_lost_answer_is_repeated_harmlessly(world, release_settings, datacite)
     assert {d.doi: d.state for d in datacite.dois()} == {
         EMB: "registered",
         PUB: "findable",
+        PUB_SCAN: "findable",
         SOON: "registered",
     }
 
@@ -181,17 +196,18 @@ def test_withdrawal_keeps_the_doi_resolving_to_a_tombstone(world, release_settin
         inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
         inv.withdrawn_at = NOW + timedelta(hours=1)
     report = run(world, release_settings, NOW + timedelta(hours=2))
-    assert report.decisions.withdrawn == 1
-    record = datacite.get(PUB)
-    assert record.state == "registered"  # hidden from search, still resolving
-    assert record.url.endswith("/doi/10.80100/tls.pub-1/")
-    page = release_settings.site_dir / "doi" / "10.80100" / "tls.pub-1" / "index.html"
-    assert "withdrawn" in page.read_text().lower()
-    with world.transaction() as session:
-        assert (
-            session.scalar(select(PublishedRecord.status).where(PublishedRecord.pid == PUB))
-            == "withdrawn"
-        )
+    assert report.decisions.withdrawn == 2  # the experiment's DOI and its dataset's
+    for doi in (PUB, PUB_SCAN):
+        record = datacite.get(doi)
+        assert record.state == "registered"  # hidden from search, still resolving
+        assert record.url.endswith(f"/doi/{doi}/")
+        page = release_settings.site_dir / "doi" / doi / "index.html"
+        assert "withdrawn" in page.read_text().lower()
+        with world.transaction() as session:
+            assert (
+                session.scalar(select(PublishedRecord.status).where(PublishedRecord.pid == doi))
+                == "withdrawn"
+            )
 
 
 def test_the_pi_is_told_before_release_once_per_release_date(world, release_settings, datacite):
@@ -240,10 +256,12 @@ def test_counts_are_consistent_after_everything(world, release_settings, datacit
     run(world, release_settings, NOW)
     run(world, release_settings, investigation(world, "EMB").release_date + timedelta(seconds=1))
     with world.transaction() as session:
-        assert session.scalar(select(func.count(DataPublication.id))) == 4  # RUN ended too
+        # RUN ended too (embargoed: no dataset DOI); the other three and their datasets are public
+        assert session.scalar(select(func.count(DataPublication.id))) == 7
         states = dict(session.execute(select(DataPublication.doi, DataPublication.doi_state)).all())
     run_doi = "10.80100/tls.run-1"
     expected = {EMB: "findable", PUB: "findable", SOON: "findable", run_doi: "registered"}
+    expected |= {EMB_SCAN: "findable", PUB_SCAN: "findable", SOON_SCAN: "findable"}
     assert {doi: state.value for doi, state in states.items()} == expected
     assert {d.doi: d.state for d in datacite.dois()} == expected
 
@@ -316,7 +334,12 @@ def test_every_decision_of_the_job_is_audited(world, release_settings, datacite)
             .order_by(AuditEvent.id)
         ).all()
     created = [e for e in events if e.action == "release.create_doi"]
-    assert sorted(e.after["doi"] for e in created) == [EMB, PUB, "10.80100/tls.run-1", SOON]
+    assert sorted(e.after["doi"] for e in created) == sorted(
+        [EMB, PUB, "10.80100/tls.run-1", SOON, EMB_SCAN, PUB_SCAN, SOON_SCAN]
+    )
+    datasets = {e.after["doi"]: e for e in created if e.after["doi"].endswith(".scan1")}
+    assert all(e.after["target"] == "findable" for e in datasets.values())
+    assert datasets[PUB_SCAN].comment == "the experiment is public"
     released = [e for e in events if e.action == "release.release"]
     assert {e.after["doi"] for e in released} == {EMB, SOON}
     assert all(
