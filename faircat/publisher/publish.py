@@ -150,9 +150,22 @@ def publish(
     seen: set[str] = set()
     row_ids: dict[str, int] = {}
 
+    taken: set[str] = set()  # DOIs are case-insensitive
+
     def tasks() -> Iterator[Task]:
         for item in view.items(only):
             pid = item.record.doi
+            if pid.lower() in taken:
+                # Two records, one DOI: dataset names that differ only in case or punctuation
+                # ("Scan 1", "scan-1") derive the same one. The first (oldest) keeps it; the
+                # other is reported, and the rest of the export goes on.
+                run.skipped.append(
+                    f"{pid}: another record already has this DOI (dataset names that differ "
+                    "only in case or punctuation derive the same DOI); rename the dataset or "
+                    "store a DOI of its own"
+                )
+                continue
+            taken.add(pid.lower())
             seen.add(pid)
             digest = content_hash(item)
             old = existing.get(pid)

@@ -460,3 +460,28 @@ def test_records_published_by_an_export_that_died_get_their_pages_next_time(worl
     assert report.published == 0 and report.written == 3
     assert all_text(out).count("Published, then the export died") >= 3
     assert export_site(world, out=out, now=NOW + timedelta(minutes=4)).written == 0
+
+
+def test_two_datasets_deriving_one_doi_do_not_stop_the_export(world, tmp_path):
+    """Dataset names that differ only in case derive the same DOI: the older dataset keeps it,
+    the newer one is reported by name of its DOI, and everything else is published."""
+    from faircat.catalogue.models import Dataset
+
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        first = inv.datasets[0]
+        first.name = "Scan1"
+        twin = Dataset(investigation=inv, name="scan1", title="The twin")
+        session.add(twin)
+        session.flush()
+        assert twin.id > first.id
+    out = tmp_path / "site"
+    report = export_site(world, out=out, now=NOW)
+    [problem] = report.skipped
+    assert "another record already has this DOI" in problem and "rename the dataset" in problem
+    doi = problem.split(":", 1)[0]
+    page = out / "doi" / doi.split("/", 1)[0] / doi.split("/", 1)[1] / "index.html"
+    assert page.is_file() and "The twin" not in page.read_text()
+    assert "Open experiment on lysozyme" in all_text(out)
+    again = export_site(world, out=out, now=NOW + timedelta(minutes=1))
+    assert again.written == 0 and again.skipped == report.skipped
