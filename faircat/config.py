@@ -44,6 +44,14 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting("site_dir", str, "site", "Folder the static publisher writes the public site into."),
+    Setting(
+        "export_jobs",
+        int,
+        0,
+        "Worker processes an export (faircat export, the release job) writes pages with; 0: one "
+        "per usable core. More than the cores helps where creating files is slow (network or "
+        "virtual disks): page writing then waits on the disk, not the CPU.",
+    ),
     Setting("secret_key", str, "", "Signs sessions and OAI-PMH resumption tokens.", secret=True),
     Setting("facility_name", str, "ALBA Synchrotron", "Facility name, publisher of every DOI."),
     Setting("facility_short_name", str, "ALBA", "Short name used in identifiers and titles."),
@@ -189,6 +197,7 @@ class Settings:
     datacite_username: str
     datacite_password: str
     datacite_workers: int
+    export_jobs: int
     release_notice_days: int
     release_interval_minutes: int
     smtp_url: str

@@ -94,3 +94,12 @@ def test_login_window_must_be_at_least_a_minute():
         load_settings(environ={"FAIRCAT_LOGIN_WINDOW_MINUTES": "0"})
     with pytest.raises(ConfigError, match="FAIRCAT_LOGIN_ACCOUNT_FAILURES"):
         load_settings(environ={"FAIRCAT_LOGIN_ACCOUNT_FAILURES": "-1"})
+
+
+def test_export_jobs_default_section_and_refusal(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).export_jobs == 0  # one per core
+    settings = load_settings(write(tmp_path, "[export]\njobs = 6\n"), environ={})
+    assert settings.export_jobs == 6
+    with pytest.raises(ConfigError, match="FAIRCAT_EXPORT_JOBS: export_jobs must not be negative"):
+        load_settings(environ={"FAIRCAT_EXPORT_JOBS": "-2"})

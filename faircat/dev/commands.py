@@ -83,7 +83,7 @@ def datacite(
     against the DataCite kernel-4 XSD, and failures can be switched on at run time through the
     unauthenticated /_dev/ endpoints (see docs/dev-datacite.md).
     """
-    from faircat.dev.datacite.server import DevDataCite, ServerConfig, make_wsgi_server
+    from faircat.dev.datacite.server import DevDataCite, ServerConfig, free_port, serve
 
     if password is None:
         password = secrets.token_urlsafe(12)
@@ -97,32 +97,32 @@ def datacite(
         delay=delay,
     )
     try:
-        server = DevDataCite(config)
-        wsgi = make_wsgi_server(server, host, port)
+        DevDataCite(config)  # refuse a bad data file or prefix here, with a clear message
+        port = free_port(host, port)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    url = f"http://{shown_host}:{wsgi.server_port}/"
-    click.secho("faircat dev DataCite server: for development and tests only", bold=True)
-    click.echo(f"  API       {url}  (repository {username}, prefix {prefix})")
-    click.echo(f"  registry  {data if data is not None else 'in memory (lost on exit)'}")
-    click.echo(f"  controls  {url}_dev/faults, {url}_dev/dois, {url}_dev/reset (no auth)")
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.secho(f"  warning: listening on {host}; /_dev/ has no authentication", fg="yellow")
-    click.echo("Point faircat at it (settings datacite_url, datacite_username; password env only):")
-    click.echo(f"  export FAIRCAT_DATACITE_URL={url}")
-    click.echo(f"  export FAIRCAT_DATACITE_USERNAME={username}")
-    click.echo(f"  export FAIRCAT_DATACITE_PASSWORD={password}")
-    click.echo(f"  export FAIRCAT_FACILITY_DOI_PREFIX={prefix.split(',')[0]}")
-    click.echo("Fail the next 3 requests with 503:")
-    click.echo(
-        f'  curl -X POST {url}_dev/faults -d \'{{"status": 503, "count": 3}}\''
-        f"   (clear: curl -X DELETE {url}_dev/faults)"
-    )
-    try:
-        wsgi.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.faults.wake()
-        wsgi.server_close()
+
+    def banner() -> None:
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        url = f"http://{shown_host}:{port}/"
+        click.secho("faircat dev DataCite server: for development and tests only", bold=True)
+        click.echo(f"  API       {url}  (repository {username}, prefix {prefix})")
+        click.echo(f"  registry  {data if data is not None else 'in memory (lost on exit)'}")
+        click.echo(f"  controls  {url}_dev/faults, {url}_dev/dois, {url}_dev/reset (no auth)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            warning = f"  warning: listening on {host}; /_dev/ has no authentication"
+            click.secho(warning, fg="yellow")
+        click.echo(
+            "Point faircat at it (settings datacite_url, datacite_username; password env only):"
+        )
+        click.echo(f"  export FAIRCAT_DATACITE_URL={url}")
+        click.echo(f"  export FAIRCAT_DATACITE_USERNAME={username}")
+        click.echo(f"  export FAIRCAT_DATACITE_PASSWORD={password}")
+        click.echo(f"  export FAIRCAT_FACILITY_DOI_PREFIX={prefix.split(',')[0]}")
+        click.echo("Fail the next 3 requests with 503:")
+        click.echo(
+            f'  curl -X POST {url}_dev/faults -d \'{{"status": 503, "count": 3}}\''
+            f"   (clear: curl -X DELETE {url}_dev/faults)"
+        )
+
+    serve(config, host, port, on_ready=banner)

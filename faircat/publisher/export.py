@@ -127,15 +127,16 @@ def export_site(
     on_page: Callable[[int, int], None] | None = None,
     jobs: int | None = None,
 ) -> ExportReport:
-    """Publish and export; ``jobs``: worker processes for pages (default: one per core; 1
-    writes every page in this process)."""
+    """Publish and export; ``jobs``: worker processes for pages (default: the ``export_jobs``
+    setting, whose 0 means one per core; 1 writes every page in this process)."""
     started = time.perf_counter()
     settings = catalogue.settings
     now = now or datetime.now(UTC)
     out = (out or settings.site_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _export_lock(out) as lock_fd, _gc_paused():
-        export = _Export(catalogue, out, full, now, jobs or default_jobs(), lock_fd)
+        jobs = jobs or settings.export_jobs or default_jobs()
+        export = _Export(catalogue, out, full, now, jobs, lock_fd)
         report = export.run(on_page)
     report.seconds = time.perf_counter() - started
     return report

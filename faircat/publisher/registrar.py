@@ -330,10 +330,25 @@ def sync_due(
 
 def _record(session: Session, outcomes: list[Outcome], now: datetime, report: SyncReport) -> None:
     curators: list[int] | None = None
+    # Two queries for the batch (at most BATCH rows each), not two per outcome.
+    tasks = {
+        t.id: t
+        for t in session.scalars(
+            select(DoiTask).where(DoiTask.id.in_([o.call.task_id for o in outcomes]))
+        )
+    }
+    publications = {
+        p.id: p
+        for p in session.scalars(
+            select(DataPublication).where(
+                DataPublication.id.in_([o.call.publication_id for o in outcomes])
+            )
+        )
+    }
     for outcome in outcomes:
         call = outcome.call
-        task = session.get(DoiTask, call.task_id)
-        publication = session.get(DataPublication, call.publication_id)
+        task = tasks.get(call.task_id)
+        publication = publications.get(call.publication_id)
         if task is None or publication is None:
             continue
         kind = outcome.kind

@@ -485,3 +485,24 @@ def test_two_datasets_deriving_one_doi_do_not_stop_the_export(world, tmp_path):
     assert "Open experiment on lysozyme" in all_text(out)
     again = export_site(world, out=out, now=NOW + timedelta(minutes=1))
     assert again.written == 0 and again.skipped == report.skipped
+
+
+@pytest.mark.parametrize(("setting", "argument", "expected"), [(3, None, 3), (3, 1, 1)])
+def test_export_jobs_come_from_the_setting_unless_given(
+    world, tmp_path, monkeypatch, setting, argument, expected
+):
+    import dataclasses
+
+    from faircat.publisher import export as export_module
+
+    started = []
+    real = export_module.Workers
+
+    def workers(jobs, **kwargs):
+        started.append(jobs)
+        return real(jobs, **kwargs)
+
+    monkeypatch.setattr(export_module, "Workers", workers)
+    monkeypatch.setattr(world, "settings", dataclasses.replace(world.settings, export_jobs=setting))
+    export_site(world, out=tmp_path / "site", now=NOW, jobs=argument)
+    assert started == [expected]

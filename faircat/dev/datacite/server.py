@@ -1,10 +1,19 @@
-"""One dev DataCite server: its settings, registry, fault injector and request log, and a way
-to serve it with werkzeug's threaded server (used by the CLI and by :mod:`.testing`)."""
+"""One dev DataCite server: its settings, registry, fault injector and request log, and two ways
+to serve it: werkzeug's threaded server in a thread of the test process (:mod:`.testing`), and
+gunicorn for ``faircat dev datacite``.
+
+The command uses gunicorn because DataCite keeps HTTP/1.1 connections alive and werkzeug's
+server closes every one after its response: a client registering 20,000 DOIs would measure
+20,000 TCP connects (and the server 20,000 new threads) that DataCite does not cost it. One
+worker process (the registry lives in its memory), gthread workers: keep-alive, and as many
+requests at once as threads."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,3 +102,40 @@ def make_wsgi_server(
     """werkzeug's threaded server for ``server.app``; port 0 picks a free port."""
     handler = QuietRequestHandler if quiet else None
     return make_server(host, port, server.app, threaded=True, request_handler=handler)
+
+
+def free_port(host: str, port: int) -> int:
+    """``port``, or a free one for 0; OSError (with the system's reason) if it cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        return int(probe.getsockname()[1])
+
+
+def serve(
+    config: ServerConfig, host: str, port: int, *, threads: int = 16, on_ready: Callable[[], None]
+) -> None:
+    """Serve until interrupted, under gunicorn (see the module docstring); ``on_ready`` runs
+    once the socket listens."""
+    from gunicorn.app.base import BaseApplication
+
+    class DevServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "workers": 1,  # the registry is this process's memory
+                "worker_class": "gthread",
+                "threads": threads,
+                "graceful_timeout": 2,  # a dev server: do not wait on --delay sleepers
+                "loglevel": "warning",
+                "when_ready": lambda _arbiter: on_ready(),
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            # In the worker: a worker restarted by gunicorn reloads the registry's data file.
+            return DevDataCite(config).app
+
+    DevServer().run()
