@@ -83,3 +83,39 @@ def world(catalogue: Catalogue, release_settings: Settings) -> Catalogue:
 def investigation(catalogue: Catalogue, proposal: str) -> Investigation:
     with catalogue.transaction() as session:
         return session.scalar(select(Investigation).where(Investigation.proposal == proposal))
+
+
+def approved(
+    catalogue: Catalogue,
+    settings: Settings,
+    proposal: str,
+    kind: str,
+    now: datetime,
+    *,
+    selection: dict[str, str] | None = None,
+    **fields: object,
+) -> None:
+    """A request of the PI ``pi`` on experiment ``proposal``, approved by curator ``cura``.
+    ``selection``: fields set on the experiment's default selection payload (selection_doi)."""
+    from faircat.catalogue import requests as workflow
+    from faircat.catalogue.models import User
+
+    with catalogue.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == proposal))
+        pi = session.scalar(select(User).where(User.username == "pi"))
+        curator = session.scalar(select(User).where(User.username == "cura"))
+        if selection is not None:
+            fields["payload"] = workflow.selection_defaults(session, inv) | selection
+        request = workflow.submit(
+            session, actor=pi, investigation=inv, kind=kind, now=now, **fields
+        )
+        session.flush()
+        workflow.decide(
+            session,
+            curator=curator,
+            request_id=request.id,
+            approve=True,
+            comment="ok",
+            now=now,
+            settings=settings,
+        )

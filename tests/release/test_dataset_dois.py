@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from faircat.catalogue.models import DataPublication, Dataset, DoiTask, Investigation, User
+from faircat.catalogue.models import DataPublication, Dataset, DoiTask, Investigation
 from faircat.catalogue.models.published import PublishedRecord
 from faircat.catalogue.vocab import DatasetType, DoiState, PublicationKind
 from faircat.publisher.export import export_site
 from faircat.publisher.release import decide, run_release
-from tests.release.conftest import NOW, investigation
+from tests.release.conftest import NOW, approved, investigation
 
 PUB = "10.80100/tls.pub-1"
 BASE = "https://data.tls.example.org"
@@ -209,33 +209,11 @@ def test_the_embargo_end_makes_dataset_dois_findable(world, release_settings, da
     assert datacite.get("10.80100/tls.soon-1").state == "findable"
 
 
-def _approve(world, release_settings, proposal: str, kind: str, now, **fields):
-    from faircat.catalogue import requests as workflow
-
-    with world.transaction() as session:
-        inv = session.scalar(select(Investigation).where(Investigation.proposal == proposal))
-        pi = session.scalar(select(User).where(User.username == "pi"))
-        curator = session.scalar(select(User).where(User.username == "cura"))
-        request = workflow.submit(
-            session, actor=pi, investigation=inv, kind=kind, now=now, **fields
-        )
-        session.flush()
-        workflow.decide(
-            session,
-            curator=curator,
-            request_id=request.id,
-            approve=True,
-            comment="ok",
-            now=now,
-            settings=release_settings,
-        )
-
-
 def test_an_approved_withdrawal_moves_dataset_dois_to_registered(world, release_settings, datacite):
     add_dataset(world, "PUB", "scan2")
     run(world, release_settings, NOW)
     when = NOW + timedelta(hours=1)
-    _approve(world, release_settings, "PUB", "withdrawal", when, justification="sample mix-up")
+    approved(world, release_settings, "PUB", "withdrawal", when, justification="sample mix-up")
     report = run(world, release_settings, when + timedelta(minutes=1))
     assert report.decisions.dataset_dois == 0  # a withdrawn experiment gets no new DOI
     for doi in (PUB, PUB + ".scan1", PUB + ".scan2"):
@@ -257,7 +235,7 @@ def test_an_amended_dataset_doi_changes_its_record(world, release_settings, data
     [scan] = datasets_of(world, "PUB")
     publication = dataset_publications(world)[scan.id]
     when = NOW + timedelta(hours=1)
-    _approve(
+    approved(
         world,
         release_settings,
         "PUB",

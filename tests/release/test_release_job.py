@@ -13,7 +13,7 @@ from faircat.catalogue.models import DataPublication, DoiTask, Notification, Use
 from faircat.catalogue.models.published import PublishedRecord
 from faircat.catalogue.vocab import DoiState
 from faircat.publisher.release import LEASE, run_release
-from tests.release.conftest import NOW, YEAR, investigation
+from tests.release.conftest import NOW, YEAR, approved, investigation
 
 EMB = "10.80100/tls.emb-1"
 PUB = "10.80100/tls.pub-1"
@@ -266,42 +266,12 @@ def test_counts_are_consistent_after_everything(world, release_settings, datacit
     assert {d.doi: d.state for d in datacite.dois()} == expected
 
 
-def _select(world, release_settings, proposal: str, now):
-    from faircat.catalogue import requests as workflow
-    from faircat.catalogue.models import Investigation
-
-    with world.transaction() as session:
-        inv = session.scalar(select(Investigation).where(Investigation.proposal == proposal))
-        pi = session.scalar(select(User).where(User.username == "pi"))
-        curator = session.scalar(select(User).where(User.username == "cura"))
-        payload = workflow.selection_defaults(session, inv)
-        payload["title"] = f"Best scans of {proposal}"
-        payload["abstract"] = f"A selection of {proposal}"
-        request = workflow.submit(
-            session,
-            actor=pi,
-            investigation=inv,
-            kind="selection_doi",
-            justification="for the paper",
-            now=now,
-            payload=payload,
-        )
-        session.flush()
-        workflow.decide(
-            session,
-            curator=curator,
-            request_id=request.id,
-            approve=True,
-            comment="ok",
-            now=now,
-            settings=release_settings,
-        )
-
-
 def test_approved_selections_get_doi_and_landing_page(world, release_settings, datacite):
     run(world, release_settings, NOW)
-    _select(world, release_settings, "PUB", NOW + timedelta(minutes=1))
-    _select(world, release_settings, "EMB", NOW + timedelta(minutes=1))
+    for proposal in ("PUB", "EMB"):
+        selection = {"title": f"Best scans of {proposal}", "abstract": f"A selection of {proposal}"}
+        approved(world, release_settings, proposal, "selection_doi", NOW + timedelta(minutes=1),
+                 selection=selection, justification="for the paper")  # fmt: skip
     report = run(world, release_settings, NOW + timedelta(minutes=2))
     assert not report.registry.waiting and report.registry.done == 2
     selections = {p.doi: p for p in publications(world).values() if p.doi.endswith("-s1")}
