@@ -111,6 +111,8 @@ class PageBuilder:
                 del self.shared[key]  # type: ignore[arg-type]
         elif png is not None:
             files[PREVIEW] = png
+        if not target.fresh:
+            _link_unchanged(target.root / rel, files, links)
         files["index.html"] = render_landing(page).encode("utf-8")  # or the tombstone
         folder = write_directory(target.root, rel, files, links, fresh=target.fresh)
         if key is not None and key not in self.shared:
@@ -119,6 +121,21 @@ class PageBuilder:
 
     def write_all(self, jobs: list[Job]) -> list[str]:
         return [self.write(*job) for job in jobs]
+
+
+def _link_unchanged(live: Path, files: dict[str, bytes], links: dict[str, Link]) -> None:
+    """A page rewritten in place: its files whose bytes the live page already holds become
+    hard links to them, not new files. On some disks creating a file costs 10-30x a link
+    (docs/performance.md), and a release changes only some of an experiment's files."""
+    for name, data in list(files.items()):
+        try:
+            with open(live / name, "rb") as handle:
+                same = handle.read(len(data) + 1) == data
+        except OSError:  # a new page, or a file it did not have
+            continue
+        if same:
+            links[name] = (live / name, data)
+            del files[name]
 
 
 # -- worker processes ---------------------------------------------------------------------------

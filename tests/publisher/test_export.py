@@ -506,3 +506,25 @@ def test_export_jobs_come_from_the_setting_unless_given(
     monkeypatch.setattr(world, "settings", dataclasses.replace(world.settings, export_jobs=setting))
     export_site(world, out=tmp_path / "site", now=NOW, jobs=argument)
     assert started == [expected]
+
+
+def test_a_rewritten_page_links_the_files_that_did_not_change(world, tmp_path):
+    """Retitling a dataset changes its experiment's page (it lists the dataset) but not the
+    experiment's citation: the rewritten page links the live file instead of a new one."""
+    out = tmp_path / "site"
+    export_site(world, out=out, now=NOW)
+    page = out / "doi" / "10.80100" / "tls.pub-1"
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in page.iterdir()}
+    with world.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "PUB"))
+        inv.datasets[1].title = "A corrected title"
+        inv.datasets[1].updated_at = NOW + timedelta(minutes=1)
+    assert export_site(world, out=out, now=NOW + timedelta(minutes=2)).written == 2
+    after = {p.name: (p.stat().st_ino, p.read_bytes()) for p in page.iterdir()}
+    assert after.keys() == before.keys()
+    same = {name for name in after if after[name][1] == before[name][1]}
+    linked = {name for name in after if after[name][0] == before[name][0]}
+    assert "A corrected title" in after["index.html"][1].decode()
+    assert "citation.bib" in same and "index.html" not in same
+    assert linked == same  # every unchanged file kept (linked), every changed one new
+    _complete(out)
