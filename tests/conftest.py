@@ -156,6 +156,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment under which a ``faircat`` command uses the test's catalogue."""
+    return {
+        "FAIRCAT_DATABASE_URL": settings.database_url,
+        "FAIRCAT_INSTANCE_PATH": str(settings.instance_path),
+        "FAIRCAT_SITE_DIR": str(settings.site_dir),
+        "FAIRCAT_CONFIG": "",
+    }
+
+
 @pytest.fixture
 def catalogue(settings: Settings) -> Iterator[Catalogue]:
     from faircat.catalogue.store import Catalogue

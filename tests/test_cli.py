@@ -7,16 +7,12 @@ from click.testing import CliRunner
 
 from faircat.cli import main
 from faircat.demo.nexusgen import example_spec, write_nexus, write_not_hdf5
+from tests.conftest import cli_env
 
 
 @pytest.fixture
 def run(settings, tmp_path):
-    env = {
-        "FAIRCAT_DATABASE_URL": settings.database_url,
-        "FAIRCAT_INSTANCE_PATH": str(settings.instance_path),
-        "FAIRCAT_SITE_DIR": str(settings.site_dir),
-        "FAIRCAT_CONFIG": "",
-    }
+    env = cli_env(settings)
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0):

@@ -127,11 +127,16 @@ def _link_unchanged(live: Path, files: dict[str, bytes], links: dict[str, Link])
     """A page rewritten in place: its files whose bytes the live page already holds become
     hard links to them, not new files. On some disks creating a file costs 10-30x a link
     (docs/performance.md), and a release changes only some of an experiment's files."""
-    for name, data in list(files.items()):
+    try:
+        present = {entry.name for entry in os.scandir(live)}
+    except OSError:  # a new page (a mass release's dataset pages): nothing to compare
+        return
+    for name in present.intersection(files):
+        data = files[name]
         try:
             with open(live / name, "rb") as handle:
                 same = handle.read(len(data) + 1) == data
-        except OSError:  # a new page, or a file it did not have
+        except OSError:  # removed meanwhile: write it
             continue
         if same:
             links[name] = (live / name, data)
@@ -195,9 +200,8 @@ def publish_and_write_changed(
     """:func:`publish_and_write` for an incremental export: a changed record's metadata and
     page in one pass; nothing for an unchanged one (its page is checked against the manifest
     afterwards, like every record published since the last export)."""
-    if not job[1][2]:
-        return None, None
-    return publish_and_write(target, job)
+    _, (_, _, changed), _ = job
+    return publish_and_write(target, job) if changed else (None, None)
 
 
 def replace_page_tail(root: Path, old: bytes, new: bytes, rel: str) -> None:

@@ -212,12 +212,14 @@ def _dataset_dois(session: Session, settings: Settings, now: datetime, conflicts
         last = rows[-1].id
         wanted = {}  # dataset id -> (doi, row), first come first served within the chunk
         by_doi: dict[str, int] = {}
+        seen: dict[str, int] = {}  # lower case: DOIs are case-insensitive (as publish compares)
         for row in rows:
             doi = dataset_doi(experiment_doi(facility, row.Investigation), row.name, row.doi)
-            if doi in by_doi:
-                conflicts.append(f"{doi}: also the DOI of dataset {by_doi[doi]} (dataset {row.id})")
+            if doi.lower() in seen:
+                other = seen[doi.lower()]
+                conflicts.append(f"{doi}: also the DOI of dataset {other} (dataset {row.id})")
                 continue
-            by_doi[doi] = row.id
+            seen[doi.lower()] = by_doi[doi] = row.id
             wanted[row.id] = (doi, row)
         # A DOI already held by another publication, or stored on another dataset.
         taken = {

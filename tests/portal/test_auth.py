@@ -24,6 +24,7 @@ from faircat.cli import main
 from faircat.web.app import create_app
 from faircat.web.auth import FAILED_LOGIN, THROTTLED_LOGIN
 from tests.catalogue.factories import NOW
+from tests.conftest import cli_env
 from tests.portal.conftest import PASSWORD, SECRET, csrf_token, login, logout, portal_app, text_of
 
 
@@ -416,13 +417,7 @@ def test_limits_of_zero_switch_throttling_off(catalogue, world, clock):
 def test_an_operator_can_unlock_an_account_and_an_address(tapp, catalogue):
     client = client_at(tapp, "192.0.2.10")
     fail(client, "pia", 5)
-    settings = catalogue.settings
-    env = {
-        "FAIRCAT_DATABASE_URL": settings.database_url,
-        "FAIRCAT_INSTANCE_PATH": str(settings.instance_path),
-        "FAIRCAT_SITE_DIR": str(settings.site_dir),
-        "FAIRCAT_CONFIG": "",
-    }
+    env = cli_env(catalogue.settings)
     runner = CliRunner()
     done = runner.invoke(main, ["user", "unlock", " Pia", "--address", "192.0.2.10"], env=env)
     assert done.exit_code == 0, done.output

@@ -270,6 +270,19 @@ def test_a_taken_doi_is_reported_and_stops_nothing(world, release_settings, data
     assert again.dataset_dois == 0 and len(again.conflicts) == 1  # reported at every run
 
 
+def test_a_stored_doi_differing_only_in_case_is_a_clash(world, release_settings, datacite):
+    # DOIs are case-insensitive: a DOI stored in capitals and a derived one are the same DOI,
+    # as publish sees them (the older dataset keeps it there too).
+    shouting = add_dataset(world, "PUB", "loud", doi=(PUB + ".scan9").upper())
+    quiet = add_dataset(world, "PUB", "scan9")
+    with world.transaction() as session:
+        decisions = decide(session, release_settings, NOW)
+    assert [c for c in decisions.conflicts if f"dataset {quiet}" in c] == [
+        f"{PUB}.scan9: also the DOI of dataset {shouting} (dataset {quiet})"
+    ]
+    assert quiet not in dataset_publications(world)
+
+
 def test_a_backlog_is_spread_over_runs(world, release_settings, datacite, monkeypatch):
     import faircat.publisher.release as release
 
