@@ -15,7 +15,7 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from faircat.catalogue import audit
+from faircat.catalogue import audit, sessions
 from faircat.catalogue.models import ApiToken, Instrument, User, UserRole
 from faircat.catalogue.models.base import utcnow
 from faircat.catalogue.orcid import normalise_orcid
@@ -25,6 +25,9 @@ from faircat.errors import DuplicateError, NotFoundError, ValidationError
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "fct_"
+# Length is what makes a password hard to guess (NIST SP 800-63B); no composition rules.
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # argon2 hashes any length; this only bounds the work one request asks for
 _hasher = PasswordHasher()
 
 
@@ -86,7 +89,7 @@ def add_user(session: Session, new: NewUser, actor: User | None = None) -> User:
         orcid=orcid,
         affiliation=new.affiliation,
         affiliation_ror=new.affiliation_ror,
-        password_hash=_hasher.hash(new.password) if new.password else None,
+        password_hash=_hash_password(new.password, new.username) if new.password else None,
         roles=[UserRole(role=Role(r)) for r in dict.fromkeys(new.roles)],
     )
     session.add(user)
@@ -111,6 +114,51 @@ def get_user(session: Session, username: str) -> User:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def _hash_password(password: str, username: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            f"the password is too short: use at least {MIN_PASSWORD} characters "
+            "(a few unrelated words are easy to remember)",
+            field="password",
+        )
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(
+            f"the password is longer than {MAX_PASSWORD} characters", field="password"
+        )
+    if password.strip().lower() == username.lower():
+        raise ValidationError("the password must not be the username", field="password")
+    return _hasher.hash(password)
+
+
+def set_password(
+    session: Session, user: User, password: str, actor: User | None, keep_session: str | None = None
+) -> int:
+    """Set a new portal password and end the account's sessions (all but ``keep_session``,
+    the browser that made the change). Returns how many sessions were ended."""
+    user.password_hash = _hash_password(password, user.username)
+    ended = sessions.end_all(session, user.id, keep=keep_session)
+    audit.record(session, actor, "user.password", "user", user.id, after={"sessions_ended": ended})
+    return ended
+
+
+def set_active(session: Session, user: User, active: bool, actor: User | None) -> int:
+    """(De)activate an account. Deactivation ends its sessions at once, and its API tokens stop
+    working (authenticate_token checks ``active``). Returns how many sessions were ended."""
+    before = user.active
+    user.active = active
+    ended = 0 if active else sessions.end_all(session, user.id)
+    audit.record(
+        session,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        "user",
+        user.id,
+        before={"active": before},
+        after={"active": active, "sessions_ended": ended},
+    )
+    return ended
 
 
 def verify_password(user: User, password: str) -> bool:

@@ -26,6 +26,7 @@ from faircat.oaipmh import create_provider
 from faircat.publisher.nginx import landing_link_header, mime_types
 from faircat.web.context import system_clock
 from faircat.web.portal import init_portal
+from faircat.web.security import init_security
 
 
 def _media_type(name: str) -> str | None:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         app.config["SECRET_KEY"] = settings.secret_key  # never overridden by FLASK_*
     catalogue = Catalogue.open(settings)
     app.extensions["faircat"] = catalogue
+    init_security(app)  # first: the portal's routes use its <id:...> converter
     init_portal(app)
     site = settings.site_dir
 

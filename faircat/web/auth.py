@@ -1,7 +1,9 @@
 """Signing in and out of the portal: username + password (argon2), Flask-Login sessions.
 
-The session cookie holds the user id and a fingerprint of the password hash, so changing a
-password (or deactivating the account) ends every session of that account on its next request.
+The session cookie holds only a random session secret; the session itself lives in the catalogue
+(:mod:`faircat.catalogue.sessions`) and is checked on every request. Signing out deletes it, a
+password change or deactivation deletes all of the account's sessions, so a cookie saved before
+any of these opens nothing when replayed, on any worker.
 
 Failed sign-ins are throttled per account name and per client address through the catalogue
 database (:mod:`faircat.catalogue.throttle`), so the limits hold across every web worker: a key
@@ -10,10 +12,10 @@ at its limit is answered 429 with ``Retry-After``, without its password being ch
 
 from __future__ import annotations
 
-import hashlib
 import math
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -22,7 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
-from faircat.catalogue import throttle
+from faircat.catalogue import sessions, throttle
 from faircat.catalogue.accounts import verify_password
 from faircat.catalogue.models import User
 from faircat.catalogue.vocab import Role
@@ -34,6 +36,9 @@ login_manager = LoginManager()
 login_manager.login_view = "portal.auth.login"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
+
+MAX_NEXT = 2048
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%#]+")
 
 FAILED_LOGIN = "Unknown username or wrong password."
 # The same words whichever key is at its limit and whether or not the account exists.
@@ -52,7 +57,7 @@ class Account:
     username: str
     full_name: str
     roles: frozenset[Role]
-    fingerprint: str
+    session_secret: str
 
     is_authenticated = True
     is_active = True
@@ -63,27 +68,27 @@ class Account:
         return bool(self.roles & {Role.CURATOR, Role.ADMIN})
 
     def get_id(self) -> str:
-        return f"{self.user_id}:{self.fingerprint}"
+        return self.session_secret
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
-
-
-def _account(user: User) -> Account:
-    return Account(user.id, user.username, user.full_name, user.role_names, _fingerprint(user))
+def _account(user: User, secret: str) -> Account:
+    return Account(user.id, user.username, user.full_name, user.role_names, secret)
 
 
 @login_manager.user_loader
-def load_account(session_id: str) -> Account | None:
-    user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
+def load_account(secret: str) -> Account | None:
+    # Called once per request with the cookie's secret: one indexed lookup, on every worker.
+    if not isinstance(secret, str):
         return None
     with context.catalogue().transaction() as db:
-        user = db.get(User, int(user_id))
-        if user is None or not user.active or _fingerprint(user) != fingerprint:
-            return None
-        return _account(user)
+        user = sessions.resolve(db, secret, context.now())
+        return None if user is None else _account(user, secret)
+
+
+def session_lifetime() -> timedelta:
+    from flask import current_app
+
+    return current_app.permanent_session_lifetime
 
 
 def _username(typed: str) -> str:
@@ -105,12 +110,13 @@ def _check_password(user: User | None, password: str) -> bool:
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: only a path inside the portal, never another site."""
     portal_home = url_for("portal.home")
-    if not target:
+    # Only the characters a URL path and query may hold: CR/LF would split the Location
+    # header, a backslash is read as "/" by browsers ("/\\evil.org"), spaces and controls
+    # have no business here. Anything else falls back to the portal's home.
+    if not target or len(target) > MAX_NEXT or not _URL_CHARS.fullmatch(target):
         return portal_home
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith(portal_home):
-        return portal_home
-    if "\\" in target:
         return portal_home
     return target
 
@@ -164,7 +170,9 @@ def login() -> ResponseReturnValue:
         with catalogue.transaction() as db:
             user = db.scalar(select(User).where(User.username == username))
             ok = _check_password(user, form.password.data)
-            account = _account(user) if ok and user is not None else None
+            account = None
+            if ok and user is not None:
+                account = _account(user, sessions.start(db, user, at, session_lifetime()))
         if account is not None:
             throttle.succeeded(catalogue.engine, attempt)
             session.clear()  # a fresh session at login: no fixation of a session set before
@@ -182,6 +190,9 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            with context.catalogue().transaction() as db:
+                sessions.end(db, current_user.session_secret)
         logout_user()
         session.clear()
         flash("You are signed out.", "success")

@@ -40,6 +40,29 @@ class LogoutForm(FlaskForm):
     submit = SubmitField("Sign out")
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+    new = PasswordField(
+        "New password",
+        description="At least 12 characters; a few unrelated words are easy to remember.",
+        validators=[InputRequired("Enter a new password."), Length(max=1024)],
+    )
+    confirm = PasswordField(
+        "New password again", validators=[InputRequired("Type the new password again.")]
+    )
+    submit = SubmitField("Change password")
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.new.data:
+            raise ValidationError("The two new passwords differ.")
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField("Sign out everywhere else")
+
+
 class MarkReadForm(FlaskForm):
     """Marks one notification read (``notification`` set) or all of them (empty)."""
 

@@ -40,8 +40,9 @@ from faircat.catalogue.models import (
 )
 from faircat.catalogue.vocab import LifecycleState, MemberRole, RequestKind, RequestStatus
 from faircat.errors import FaircatError
-from faircat.web import auth, context, experiments, reviews
+from faircat.web import account, auth, context, experiments, reviews
 from faircat.web.forms import MarkReadForm
+from faircat.web.security import NOT_FOUND, parse_id
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 bp = Blueprint("portal", __name__, static_folder=str(STATIC), static_url_path="/static")
@@ -172,11 +173,12 @@ def _landing() -> ResponseReturnValue:
 def mark_read() -> ResponseReturnValue:
     form = MarkReadForm()
     chosen = form.notification.data or ""
-    if form.validate_on_submit() and (chosen == "" or chosen.isdigit()):
+    one = parse_id(chosen)
+    if form.validate_on_submit() and (chosen == "" or one is not None):
         with context.catalogue().transaction() as session:
             user = context.me(session)
-            if chosen:
-                ids = [int(chosen)]
+            if one is not None:
+                ids = [one]
             else:
                 ids = list(
                     session.scalars(
@@ -221,9 +223,7 @@ def forbidden(error: HTTPException) -> ResponseReturnValue:
 
 @bp.errorhandler(404)
 def not_found(error: HTTPException) -> ResponseReturnValue:
-    return _error_page(
-        404, "Not found", "There is no such page, or it belongs to an experiment you are not in."
-    )
+    return _error_page(404, "Not found", NOT_FOUND)
 
 
 # -- template helpers ---------------------------------------------------------------------------
@@ -277,6 +277,7 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/portal")
 
 
+bp.register_blueprint(account.bp)
 bp.register_blueprint(auth.bp)
 bp.register_blueprint(experiments.bp)
 bp.register_blueprint(reviews.bp)

@@ -71,7 +71,7 @@ def _details(session: Session, found: ReleaseRequest) -> dict[str, Any]:
     }
 
 
-@bp.get("/requests/<int:request_id>")
+@bp.get("/requests/<id:request_id>")
 def show(request_id: int) -> ResponseReturnValue:
     return _render(request_id)
 
@@ -104,7 +104,7 @@ def _render(request_id: int, form: DecisionForm | None = None, status: int = 200
         )
 
 
-@bp.post("/requests/<int:request_id>/decision")
+@bp.post("/requests/<id:request_id>/decision")
 def decision(request_id: int) -> ResponseReturnValue:
     _staff_only()
     form = DecisionForm()

@@ -25,7 +25,6 @@ def test_login_throttle_migration_downgrades_and_upgrades_again(catalogue):
 
     from faircat.catalogue import throttle
 
-    assert schema.head_revision() == "0005"
     throttle.begin(catalogue.engine, throttle.Policy(), ["account:pia"], datetime.now(UTC))
     config = schema.alembic_config()
     try:
@@ -36,7 +35,7 @@ def test_login_throttle_migration_downgrades_and_upgrades_again(catalogue):
         assert "login_throttle" not in inspect(catalogue.engine).get_table_names()
     finally:
         schema.upgrade(catalogue.engine)  # later tests on this database need the head schema
-    assert schema.current_revision(catalogue.engine) == "0005"
+    assert schema.current_revision(catalogue.engine) == schema.head_revision()
     assert schema.pending_changes(catalogue.engine) == []
     indexes = inspect(catalogue.engine).get_indexes("login_throttle")
     assert [i["name"] for i in indexes] == ["ix_login_throttle_window_start"]

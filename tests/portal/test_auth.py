@@ -11,13 +11,13 @@ from typing import Any
 
 import html5lib
 import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from faircat.catalogue import throttle
+from faircat.catalogue.accounts import set_password
 from faircat.catalogue.models import LoginThrottle, User
 from faircat.catalogue.store import Catalogue
 from faircat.cli import main
@@ -116,7 +116,7 @@ def test_changing_the_password_ends_existing_sessions(client, world, catalogue):
     assert client.get("/portal/").status_code == 200
     with catalogue.transaction() as session:
         user = session.scalar(select(User).where(User.username == "pia"))
-        user.password_hash = PasswordHasher().hash("a new password")
+        set_password(session, user, "a new password, long enough", actor=None)
     assert client.get(f"/portal/experiments/{world.embargoed}").status_code == 302
 
 

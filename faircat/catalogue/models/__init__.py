@@ -30,6 +30,7 @@ from faircat.catalogue.models.published import (
     PublishedSet,
     PublishState,
 )
+from faircat.catalogue.models.sessions import LoginSession
 from faircat.catalogue.models.throttle import LoginThrottle
 from faircat.catalogue.models.workflow import (
     AuditEvent,
@@ -56,6 +57,7 @@ __all__ = [
     "InvestigationMember",
     "JobLock",
     "LogbookEvent",
+    "LoginSession",
     "LoginThrottle",
     "Notification",
     "OaiSet",

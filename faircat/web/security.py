@@ -1,0 +1,121 @@
+"""What every response of the web app shares for safety: headers, bounded ids, error pages.
+
+- **Headers.** Every response says ``nosniff``; every HTML page carries a Content-Security-Policy
+  that only allows the site's own scripts, styles and images (the templates have no inline
+  script, style or event handler, which the browser tests check), may not be framed
+  (clickjacking of the curator's decision form) and leaks no portal URL to other sites.
+- **Ids.** ``<id:...>`` in a route accepts only what a 64-bit key column can hold; a larger
+  number is a 404 like any other unknown id, never an overflow in the database driver.
+- **Errors.** Anything a view did not expect is logged and answered with a styled 500 page that
+  says nothing about the cause (no exception text reaches the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter
+
+log = logging.getLogger(__name__)
+
+MAX_ID = 2**63 - 1  # BIGINT; SQLite's INTEGER is 64-bit too
+
+# 'none' as the default: a page may load only what is listed. No 'unsafe-inline' anywhere.
+PORTAL_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+COMMON_HEADERS = {"X-Content-Type-Options": "nosniff"}
+HTML_HEADERS = {
+    "Content-Security-Policy": PORTAL_CSP,
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+    # Portal URLs name embargoed experiments: other sites never see them in Referer.
+    "Referrer-Policy": "same-origin",
+}
+
+
+NOT_FOUND = "There is no such page, or it belongs to an experiment you are not in."
+
+
+class IdConverter(IntegerConverter):
+    """A database id: 1 to 2**63-1, ASCII digits only (werkzeug's int accepts no sign)."""
+
+    def __init__(self, map: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=1, max=MAX_ID, **kwargs)
+
+
+def parse_id(text: str | None) -> int | None:
+    """An id typed into a form field, or None when it could not be one (``"²"``, ``"-1"``,
+    ``"99999999999999999999"``): ``str.isdigit`` alone lets such values reach the database."""
+    if not text or len(text) > 19 or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in COMMON_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        for name, value in HTML_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def _server_error(error: Exception) -> ResponseReturnValue:
+    original = getattr(error, "original_exception", None) or error
+    log.error(
+        "unexpected error on %s %s",
+        request.method,
+        request.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    return error_page(
+        500,
+        "Something went wrong",
+        "The server could not answer this request. It has been logged; please try again in a "
+        "moment, and tell the data team if it keeps happening.",
+    )
+
+
+def error_page(status: int, title: str, message: str) -> ResponseReturnValue:
+    """A page in the portal's look (the site's 404s use it too)."""
+    from faircat.web import context
+
+    page = render_template(
+        "portal/error.html",
+        status=status,
+        title=title,
+        message=message,
+        facility=context.catalogue().settings.facility_name,
+    )
+    return page, status
+
+
+def init_security(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
+    app.after_request(add_security_headers)
+    app.register_error_handler(InternalServerError, _server_error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        # Outside the portal (which has its own wording) keep werkzeug's status and text, in
+        # the portal's look, so a 404 or 405 is a page, not a bare default.
+        if error.code is None or error.code >= 500:
+            return _server_error(error)
+        if error.code == 404:  # the portal's words: no hint whether a restricted thing exists
+            return error_page(404, "Not found", NOT_FOUND)
+        return error_page(error.code, error.name, error.description or error.name)
