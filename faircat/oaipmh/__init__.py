@@ -5,6 +5,7 @@ restricted table. A page is one keyset query joining stored metadata fragments, 
 envelope built by string concatenation; resumption tokens are stateless and signed, so any
 worker serves any page.
 
+    form.py        a request's fields from its query string and body, bounded and UTF-8
     arguments.py   what a request asks, validated per verb (badVerb / badArgument)
     dates.py       OAI datestamps in and out (day and seconds granularity)
     tokens.py      signed keyset resumption tokens

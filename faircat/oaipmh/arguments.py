@@ -85,11 +85,19 @@ def parse(pairs: list[tuple[str, str]]) -> Arguments:
 
 def _check_syntax(args: dict[str, str]) -> None:
     prefix = args.get("metadataPrefix")
-    if prefix is not None and not _PREFIX.match(prefix):
+    if prefix is not None and not valid_prefix(prefix):
         raise OaiError("badArgument", f"metadataPrefix {prefix!r} has characters it cannot have")
     spec = args.get("set")
-    if spec is not None and not _SET.match(spec):
+    if spec is not None and not valid_set_spec(spec):
         raise OaiError("badArgument", f"set {spec!r} is not a valid setSpec")
+
+
+def valid_prefix(prefix: str) -> bool:
+    return _PREFIX.match(prefix) is not None
+
+
+def valid_set_spec(spec: str) -> bool:
+    return _SET.match(spec) is not None
 
 
 def valid_identifier(identifier: str) -> bool:

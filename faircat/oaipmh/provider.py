@@ -60,9 +60,7 @@ class Provider:
         try:
             args = arguments.parse(pairs)
         except OaiError as exc:
-            return responses.envelope(
-                now, self.config.base_url, (), responses.error(exc.code, exc.message)
-            )
+            return self.refuse(exc, now)
         try:
             body = getattr(self, _HANDLERS[args.verb])(args, now)
         except OaiError as exc:
@@ -71,6 +69,13 @@ class Provider:
                 now, self.config.base_url, echo, responses.error(exc.code, exc.message)
             )
         return responses.envelope(now, self.config.base_url, arguments.echo(args), body)
+
+    def refuse(self, exc: OaiError, now: datetime) -> bytes:
+        """The answer to a request refused before its verb was read: badVerb or badArgument,
+        whose ``<request>`` echoes no argument (protocol 3.2)."""
+        return responses.envelope(
+            now, self.config.base_url, (), responses.error(exc.code, exc.message)
+        )
 
     # -- verbs -------------------------------------------------------------------------------
 
@@ -150,6 +155,11 @@ class Provider:
         token = args.get("resumptionToken")
         if token is not None:
             position = self.codec.decode(token, args.verb, now)
+            if position.prefix not in FORMATS:
+                raise OaiError(
+                    "badResumptionToken",
+                    f"this resumptionToken lists {position.prefix}, which is no longer offered",
+                )
             window = Window(position.prefix, position.set_spec, position.lo, position.hi)
             after: tuple[datetime, int] | None = (position.last_datestamp, position.last_id)
             cursor, total = position.cursor, position.total

@@ -15,22 +15,27 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from faircat.oaipmh import arguments
 from faircat.oaipmh.errors import OaiError
 
 VERSION = 1
 _SIG_CHARS = 22  # 128 bits of the HMAC, base64url
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _micros(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _moment(micros: int) -> datetime:
-    seconds, rest = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
+    # Not fromtimestamp(): its range is the platform's time_t, narrower than datetime's on some.
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,36 +97,80 @@ class TokenCodec:
             raise OaiError(
                 "badResumptionToken", "the resumptionToken is not one this repository issued"
             )
-        try:
-            fields = json.loads(_unb64(body))
-            version, token_verb, prefix, set_spec, lo, hi, last_ds, last_id, cursor, total, exp = (
-                fields
-            )
-        except (ValueError, TypeError, binascii.Error):
-            raise OaiError("badResumptionToken", "the resumptionToken is malformed") from None
-        if version != VERSION:
-            raise OaiError("badResumptionToken", "the resumptionToken is from an older version")
-        if token_verb != verb:
+        fields = _fields(body)
+        if fields[0] != VERSION:
             raise OaiError(
                 "badResumptionToken",
-                f"this resumptionToken continues a {token_verb} list, not {verb}",
-            )
-        expires = datetime.fromtimestamp(exp, UTC)
-        if expires <= now:
-            raise OaiError(
-                "badResumptionToken",
-                f"the resumptionToken expired at {expires:%Y-%m-%dT%H:%M:%SZ}; "
+                "the resumptionToken is from another version of this provider; "
                 "start the list again",
             )
-        return Position(
-            verb=token_verb,
-            prefix=prefix,
-            set_spec=set_spec,
-            lo=None if lo is None else _moment(lo),
-            hi=_moment(hi),
-            last_datestamp=_moment(last_ds),
-            last_id=last_id,
-            cursor=cursor,
-            total=total,
-            expires=expires,
-        )
+        position = _position(fields)
+        if position.verb != verb:
+            raise OaiError(
+                "badResumptionToken",
+                f"this resumptionToken continues a {position.verb} list, not {verb}",
+            )
+        if position.expires <= now:
+            raise OaiError(
+                "badResumptionToken",
+                f"the resumptionToken expired at {position.expires:%Y-%m-%dT%H:%M:%SZ}; "
+                "start the list again",
+            )
+        return position
+
+
+# A signed token was issued by this code, yet decoding is total all the same: a field of the
+# wrong type or out of range (a bug in an older release, a leaked key) answers
+# badResumptionToken instead of an OverflowError or a driver error deep in a query.
+_FIELDS = 11
+_MAX_INT = 2**63 - 1  # BIGINT: ids and counts beyond it cannot be bound as query parameters
+_MIN_MICROS = _micros(datetime.min.replace(tzinfo=UTC))
+_MAX_MICROS = _micros(datetime.max.replace(tzinfo=UTC))
+_MIN_SECONDS, _MAX_SECONDS = -(-_MIN_MICROS // 1_000_000), _MAX_MICROS // 1_000_000
+
+
+def _fields(body: str) -> list[Any]:
+    try:
+        fields = json.loads(_unb64(body))
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: [[[[...]]]]
+        raise _malformed() from None
+    if not isinstance(fields, list) or not fields or type(fields[0]) is not int:
+        raise _malformed()  # (type(): JSON true is 1 to Python, and not a version)
+    return fields
+
+
+def _position(fields: list[Any]) -> Position:
+    if len(fields) != _FIELDS:
+        raise _malformed()
+    _, verb, prefix, set_spec, lo, hi, last_ds, last_id, cursor, total, exp = fields
+    if not isinstance(verb, str) or verb not in arguments.VERBS:
+        raise _malformed()
+    if not isinstance(prefix, str) or not arguments.valid_prefix(prefix):
+        raise _malformed()
+    if set_spec is not None and not (
+        isinstance(set_spec, str) and arguments.valid_set_spec(set_spec)
+    ):
+        raise _malformed()
+    total = _integer(total, 0, _MAX_INT)
+    return Position(
+        verb=verb,
+        prefix=prefix,
+        set_spec=set_spec,
+        lo=None if lo is None else _moment(_integer(lo, _MIN_MICROS, _MAX_MICROS)),
+        hi=_moment(_integer(hi, _MIN_MICROS, _MAX_MICROS)),
+        last_datestamp=_moment(_integer(last_ds, _MIN_MICROS, _MAX_MICROS)),
+        last_id=_integer(last_id, 0, _MAX_INT),
+        cursor=_integer(cursor, 0, total),
+        total=total,
+        expires=_moment(_integer(exp, _MIN_SECONDS, _MAX_SECONDS) * 1_000_000),
+    )
+
+
+def _integer(value: Any, lowest: int, highest: int) -> int:
+    if type(value) is not int or not lowest <= value <= highest:
+        raise _malformed()
+    return value
+
+
+def _malformed() -> OaiError:
+    return OaiError("badResumptionToken", "the resumptionToken is malformed")

@@ -1,11 +1,19 @@
 """The OAI-PMH WSGI application: mounted at ``/oai`` by the web app, or run on its own.
 
-    gunicorn 'faircat.oaipmh.wsgi:application'     # settings from FAIRCAT_* / faircat.toml
+    gunicorn --limit-request-line 8190 'faircat.oaipmh.wsgi:application'   # FAIRCAT_* settings
 
 GET and POST (``application/x-www-form-urlencoded``) give identical answers. Protocol errors are
 HTTP 200 with an ``<error>`` (harvesters such as Sickle treat any 4xx as fatal). Overload - more
 concurrent requests than ``oai_max_concurrent`` in this worker, or a database that refuses
 connections - is answered 503 with ``Retry-After``, which harvesters honour and retry.
+
+Limits (see :mod:`faircat.oaipmh.form`): a query string over ``form.MAX_QUERY`` bytes or more than
+``form.MAX_ARGUMENTS`` arguments is a badArgument. gunicorn refuses request lines over its
+``limit_request_line`` (4094 by default) with an HTML 400 page of its own, so it must run with
+``--limit-request-line 8190`` (its maximum; ``faircat serve`` sets it) for this OAI answer to
+come first. What is not a form at all is a plain HTTP error: 405 for another method, 415 for a
+POST of another content type, 400 for an invalid Content-Length, 413 for a body over
+``MAX_BODY``.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -26,6 +34,8 @@ from faircat.catalogue.store import Catalogue
 from faircat.config import Settings
 from faircat.errors import ConfigError
 from faircat.instance import secret_key
+from faircat.oaipmh import form
+from faircat.oaipmh.errors import OaiError
 from faircat.oaipmh.provider import Provider, ProviderConfig
 from faircat.oaipmh.readahead import ReadAhead
 from faircat.oaipmh.repository import Repository
@@ -35,7 +45,9 @@ log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 RETRY_AFTER_SECONDS = 10
-MAX_BODY = 64 * 1024  # a POSTed OAI request is a few hundred bytes
+# A POSTed OAI request is a few hundred bytes; the body is where requests too long for a GET
+# query string (form.MAX_QUERY) go, so it stays generous.
+MAX_BODY = 64 * 1024
 _DOMAIN = re.compile(r"\A[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+\Z")
 _EMAIL = re.compile(r"\A\S+@(\S+\.)+\S+\Z")
 
@@ -73,6 +85,9 @@ class OaiApp:
             pairs = _arguments(environ, method)
         except _BadRequest as exc:
             return _plain(start_response, exc.status, str(exc))
+        except OaiError as exc:
+            # Refused before any database work: no slot needed.
+            return _xml(start_response, method, self.provider.refuse(exc, self.clock()))
         if not self._slots.acquire(blocking=False):
             return _unavailable(start_response, "too many concurrent OAI-PMH requests")
         try:
@@ -83,37 +98,58 @@ class OaiApp:
             return _unavailable(start_response, "the catalogue database is unavailable")
         finally:
             self._slots.release()
-        start_response(
-            "200 OK",
-            [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))],
-        )
-        return [] if method == "HEAD" else [data]
+        return _xml(start_response, method, data)
 
 
 class _BadRequest(Exception):
+    """A transport error, answered with its HTTP status: the request is not form-encoded OAI."""
+
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
 def _arguments(environ: dict[str, Any], method: str) -> list[tuple[str, str]]:
-    pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, max_num_fields=64)
+    """The request's arguments; badArgument (OaiError) for what is too long, too many or not
+    UTF-8, _BadRequest for a body that is not a form."""
+    query = _wsgi_bytes(environ.get("QUERY_STRING", ""))
     if method != "POST":
-        return pairs
+        return form.arguments(query)
     kind = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if kind not in ("application/x-www-form-urlencoded", ""):
         raise _BadRequest(
             "415 Unsupported Media Type",
             "POST OAI-PMH requests as application/x-www-form-urlencoded",
         )
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _BadRequest("400 Bad Request", "invalid Content-Length") from None
-    if length > MAX_BODY:
+    declared = (environ.get("CONTENT_LENGTH") or "0").strip().lstrip("0") or "0"
+    # Checked before int(), which also takes "+5", "1_000" and other scripts' digits, and
+    # refuses strings of more than 4300 digits with a ValueError.
+    if not (declared.isascii() and declared.isdigit()):
+        raise _BadRequest("400 Bad Request", "invalid Content-Length")
+    if len(declared) > len(str(MAX_BODY)) or int(declared) > MAX_BODY:
         raise _BadRequest("413 Content Too Large", f"request body over {MAX_BODY} bytes")
-    body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
-    return pairs + parse_qsl(body, keep_blank_values=True, max_num_fields=64)
+    length = int(declared)
+    stream = environ.get("wsgi.input")
+    body = stream.read(length) if length and stream is not None else b""
+    return form.arguments(query, body)
+
+
+def _wsgi_bytes(value: str) -> bytes:
+    # PEP 3333: environ strings carry the request's bytes as latin-1. A server that decoded them
+    # otherwise gets its text back as UTF-8 (lone surrogates included, so they fail to decode
+    # as UTF-8 later and are a badArgument rather than an exception here).
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
+def _xml(start_response: StartResponse, method: str, data: bytes) -> list[bytes]:
+    start_response(
+        "200 OK",
+        [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))],
+    )
+    return [] if method == "HEAD" else [data]
 
 
 def _plain(

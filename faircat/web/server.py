@@ -14,6 +14,10 @@ from gunicorn.app.base import BaseApplication
 # oai_max_concurrent (4) does for OAI-PMH.
 WORKER_CLASS = "gthread"
 THREADS = 4
+# gunicorn's maximum (its default is 4094): the OAI-PMH provider's own, smaller limit on the
+# query string (faircat.oaipmh.form.MAX_QUERY) then answers an over-long GET with an OAI
+# badArgument harvesters can read, instead of gunicorn's HTML 400 page.
+LIMIT_REQUEST_LINE = 8190
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -40,6 +44,7 @@ def options(host: str, port: int, workers: int, threads: int = THREADS) -> dict[
         "threads": threads,
         "accesslog": "-",
         "timeout": 60,
+        "limit_request_line": LIMIT_REQUEST_LINE,
     }
 
 

@@ -18,11 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from lxml import etree
 from sqlalchemy import text
 
 from faircat.catalogue.store import Catalogue
 from faircat.config import Settings
+from faircat.oaipmh import form
 from faircat.web import server
+from tests.oaipmh.conftest import NS
 from tests.oaipmh.test_protocol import EXPOSED
 
 _TOKEN = re.compile(rb"<resumptionToken[^>]*?(?:/>|>([^<]*)</resumptionToken>)")
@@ -33,6 +37,14 @@ def test_faircat_serve_keeps_connections_alive():
     assert options["worker_class"] == "gthread"
     assert options["threads"] >= 2
     assert options["workers"] == 2
+
+
+def test_faircat_serve_lets_the_provider_answer_long_requests():
+    # gunicorn's own configuration takes the option (a wrong name or value raises here), at
+    # its maximum, above the provider's own limit on the query string.
+    gunicorn = server.GunicornServer(Flask(__name__), server.options("127.0.0.1", 8080, 1))
+    assert gunicorn.cfg.limit_request_line == 8190
+    assert len("GET /oai? HTTP/1.1") + form.MAX_QUERY < gunicorn.cfg.limit_request_line
 
 
 def _free_port() -> int:
@@ -55,6 +67,7 @@ def gunicorn_gthread(world: Catalogue, small_pages: Settings, tmp_path: Path) ->
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4",
+         "--limit-request-line", "8190",
          "-b", f"127.0.0.1:{port}", "--error-logfile", str(tmp_path / "gunicorn.log"),
          "faircat.oaipmh.wsgi:application"],
         env=env,
@@ -94,6 +107,36 @@ def test_a_harvest_uses_one_connection(gunicorn_gthread: int):
     conn.close()
     assert records == EXPOSED
     assert len(sockets) == 1
+
+
+def _request(port: int, method: str, target: str, body: bytes = b"") -> tuple[int, str, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if method == "POST" else {}
+    conn.request(method, target, body=body or None, headers=headers)
+    response = conn.getresponse()
+    answer = response.status, response.getheader("Content-Type") or "", response.read()
+    conn.close()
+    return answer
+
+
+def test_a_long_request_line_gets_the_providers_answer(gunicorn_gthread: int, oai_schema):
+    """Between the provider's query limit and gunicorn's request-line limit: OAI XML, not
+    gunicorn's HTML 400; the same arguments as a POST body are served."""
+    identifier = "oai:data.tls.example.org:10.80100/" + "x" * 6000
+    query = f"verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}"
+    assert form.MAX_QUERY < len(f"GET /?{query} HTTP/1.1") < 8190
+    status, kind, body = _request(gunicorn_gthread, "GET", "/?" + query)
+    assert (status, kind) == (200, "text/xml; charset=utf-8")
+    tree = etree.fromstring(body)
+    assert oai_schema.validate(tree), oai_schema.error_log
+    error = tree.find("o:error", NS)
+    assert error.get("code") == "badArgument" and "POST" in error.text
+    status, _, body = _request(gunicorn_gthread, "POST", "/", query.encode())
+    assert status == 200 and b'<error code="idDoesNotExist">' in body
+    # A query string just under the limit is served as any other.
+    padded = "&" * (form.MAX_QUERY - len("verb=Identify")) + "verb=Identify"
+    status, _, body = _request(gunicorn_gthread, "GET", "/?" + padded)
+    assert status == 200 and b"<Identify>" in body
 
 
 def test_fragments_are_lz4_compressed_inline_on_postgresql(world: Catalogue):
