@@ -12,11 +12,11 @@ not. Membership and instrument responsibility only ever add rights.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 
 from faircat.catalogue.lifecycle import dates_of, public_clause, state_at
 from faircat.catalogue.vocab import LifecycleState, MemberRole, Role
@@ -71,6 +71,8 @@ _OPEN_ACTIONS = frozenset({Action.READ, Action.READ_METADATA})
 
 
 def decide(principal: Principal, action: Action, target: Target) -> bool:
+    if principal.token_instrument is not None:
+        return _decide_bound_token(principal, action, target)
     if principal.is_staff:
         return True
 
@@ -83,15 +85,6 @@ def decide(principal: Principal, action: Action, target: Target) -> bool:
         and target.state in (LifecycleState.EMBARGOED, LifecycleState.PUBLIC)
     ):
         return True
-
-    if principal.token_instrument is not None:
-        # Tokens act for beamline software: ingest only, only on their instrument, never on
-        # withdrawn records (a withdrawal must not be undone by a late notification).
-        return (
-            action is Action.INGEST
-            and principal.token_instrument in target.instrument_ids
-            and target.state is not LifecycleState.WITHDRAWN
-        )
 
     if principal.user_id is None:
         return False
@@ -109,6 +102,21 @@ def decide(principal: Principal, action: Action, target: Target) -> bool:
         # Owners keep reading their data; nobody but staff changes a withdrawn record.
         allowed = allowed & _OPEN_ACTIONS
     return action in allowed
+
+
+def _decide_bound_token(principal: Principal, action: Action, target: Target) -> bool:
+    """A token bound to an instrument acts for beamline software or a script of that beamline:
+    it ingests there (never into a withdrawn record: a late notification must not undo a
+    withdrawal) and reads there what its account may read - and nothing of other instruments,
+    whatever its account's roles. Public data stays public to it, as to everyone."""
+    if action in _OPEN_ACTIONS and decide(ANONYMOUS, action, target):
+        return True
+    if principal.token_instrument not in target.instrument_ids:
+        return False
+    if action is Action.INGEST:
+        return target.state is not LifecycleState.WITHDRAWN
+    unbound = replace(principal, token_instrument=None)
+    return action in _OPEN_ACTIONS and decide(unbound, action, target)
 
 
 def require(principal: Principal, action: Action, target: Target, what: str) -> None:
@@ -163,10 +171,18 @@ def readable_clause(principal: Principal, now: datetime) -> ColumnElement[bool]:
     from faircat.catalogue.models import Investigation, InvestigationMember
     from faircat.catalogue.models.investigation import investigation_instrument
 
+    if principal.token_instrument is not None:
+        bound = Investigation.id.in_(
+            select(investigation_instrument.c.investigation_id).where(
+                investigation_instrument.c.instrument_id == principal.token_instrument
+            )
+        )
+        unbound = replace(principal, token_instrument=None)
+        return or_(public_clause(now), and_(bound, readable_clause(unbound, now)))
     if principal.is_staff:
         return true()
     clauses: list[ColumnElement[bool]] = [public_clause(now)]
-    if principal.user_id is not None and principal.token_instrument is None:
+    if principal.user_id is not None:
         clauses.append(
             Investigation.id.in_(
                 select(InvestigationMember.investigation_id).where(

@@ -89,9 +89,12 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         if path.startswith(".faircat") or "/." in f"/{path}":
             abort(404)
         target = site / path
-        if path == "" or path.endswith("/") or target.is_dir():
-            path = path.rstrip("/") + "/index.html" if path else "index.html"
-        if not (site / path).is_file():
+        try:
+            if path == "" or path.endswith("/") or target.is_dir():
+                path = path.rstrip("/") + "/index.html" if path else "index.html"
+            if not (site / path).is_file():
+                abort(404)
+        except (OSError, ValueError):  # a name too long for the filesystem, a NUL byte
             abort(404)
         response = send_from_directory(site, path, mimetype=_media_type(Path(path).name))
         if path.endswith("index.html") and path.startswith("doi/"):

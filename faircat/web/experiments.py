@@ -20,8 +20,10 @@ from faircat.catalogue import requests as workflow
 from faircat.catalogue.access import Action, decide
 from faircat.catalogue.models import DataPublication, Dataset, Investigation
 from faircat.catalogue.vocab import LifecycleState, RequestKind
+from faircat.catalogue.workspace.naming import display_name
 from faircat.errors import FaircatError
 from faircat.web import context
+from faircat.web.experiment_data import data_context, filters_of, sort_link
 from faircat.web.forms import (
     CREATOR_KEYS,
     HIDDEN_CREATOR_KEYS,
@@ -128,7 +130,8 @@ def _prepare(form: FlaskForm, session: Session, investigation: Investigation) ->
     """Choices that depend on the experiment (must be set before validating a POST)."""
     if isinstance(form, SelectionDoiForm):
         form.dataset_ids.choices = [
-            (d.id, f"{d.name} ({d.type.value})") for d in _datasets(session, investigation)
+            (d.id, f"{display_name(d.name, d.title)} ({d.type.value})")
+            for d in _datasets(session, investigation)
         ]
     elif isinstance(form, AmendmentForm):
         form.publication_id.choices = [
@@ -167,6 +170,13 @@ def _render(
                     form = _new_form(kind, formdata=None, data=data)
                     forms[kind] = _prepare(form, session, investigation)
         members = sorted(investigation.members, key=lambda m: (m.role.value, m.user.full_name))
+        data = data_context(
+            session,
+            investigation,
+            target.state,
+            request.args,
+            context.catalogue().settings.facility_retention_years,
+        )
         return (
             render_template(
                 "portal/experiment.html",
@@ -174,7 +184,9 @@ def _render(
                 state=target.state,
                 my_role=target.members.get(user.id),
                 members=members,
-                datasets=_datasets(session, investigation),
+                sort_link=sort_link,
+                filters_of=filters_of,
+                **data,
                 requests=workflow.requests_for(session, investigation),
                 forms=forms,
                 open_kind=posted[0] if posted else None,

@@ -33,6 +33,11 @@ PRINCIPALS = {
     "other_scientist": Principal(OTHER_SCIENTIST, frozenset({Role.USER}), frozenset({MSPD})),
     "token": Principal(90, frozenset({Role.SERVICE}), token_instrument=XALOC),
     "other_token": Principal(91, frozenset({Role.SERVICE}), token_instrument=MSPD),
+    # API tokens of people, bound to an instrument: they reach only that instrument's data
+    "member_token": Principal(MEMBER, frozenset({Role.USER}), token_instrument=XALOC),
+    "member_other_token": Principal(MEMBER, frozenset({Role.USER}), token_instrument=MSPD),
+    "curator_token": Principal(98, frozenset({Role.CURATOR}), token_instrument=XALOC),
+    "curator_other_token": Principal(98, frozenset({Role.CURATOR}), token_instrument=MSPD),
     "curator": Principal(98, frozenset({Role.CURATOR})),
     "admin": Principal(99, frozenset({Role.ADMIN})),
 }
@@ -53,9 +58,12 @@ def expected(who: str, state: S, doi_registered: bool) -> set[Action]:
         return everyone | (OPEN if state is S.WITHDRAWN else MEMBER_RIGHTS)
     if who == "pi":
         return everyone | (OPEN if state is S.WITHDRAWN else PI_RIGHTS)
+    ingest = set() if state is S.WITHDRAWN else {A.INGEST}
     if who == "token":
-        return everyone | (set() if state is S.WITHDRAWN else {A.INGEST})
-    return everyone  # anonymous, non_member, other_scientist, other_token
+        return everyone | ingest
+    if who in ("member_token", "curator_token"):
+        return everyone | OPEN | ingest  # read what the account reads, here only
+    return everyone  # anonymous, non_member, other_scientist, the other instrument's tokens
 
 
 CASES = list(itertools.product(PRINCIPALS, list(S), [False, True]))
@@ -98,5 +106,6 @@ def test_beamline_logbook_is_for_its_scientists_and_its_token_only():
     assert decide(PRINCIPALS["scientist"], A.WRITE_LOGBOOK, logbook)
     assert decide(PRINCIPALS["token"], A.INGEST, logbook)
     assert decide(PRINCIPALS["curator"], A.READ, logbook)
-    for who in ("anonymous", "non_member", "member", "pi", "other_scientist", "other_token"):
+    for who in ("anonymous", "non_member", "member", "pi", "other_scientist", "other_token",
+                "member_other_token", "curator_other_token"):
         assert not any(decide(PRINCIPALS[who], a, logbook) for a in Action), who

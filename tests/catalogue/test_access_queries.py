@@ -14,7 +14,7 @@ from faircat.catalogue.access import (
     target_for,
 )
 from faircat.catalogue.facility import add_instrument
-from faircat.catalogue.models import Investigation, User
+from faircat.catalogue.models import Instrument, Investigation, User
 from faircat.catalogue.models.facility import instrument_scientist
 from faircat.catalogue.vocab import MemberRole, Role
 from tests.catalogue import factories as f
@@ -65,11 +65,15 @@ def visible(session, principal):
     )
 
 
+@pytest.mark.parametrize("bound", [None, "XALOC", "MSPD"])
 @pytest.mark.parametrize("who", [None, "alice", "bob", "carol", "sci", "cur"])
-def test_sql_filter_agrees_with_the_policy(world, who):
+def test_sql_filter_agrees_with_the_policy(world, who, bound):
     with world.transaction() as session:
         account = session.scalar(select(User).where(User.username == who)) if who else None
-        principal = principal_for(account)
+        instrument = (
+            session.scalar(select(Instrument.id).where(Instrument.name == bound)) if bound else None
+        )
+        principal = principal_for(account, token_instrument=instrument)
         expected = {
             inv.proposal
             for inv in session.scalars(select(Investigation))

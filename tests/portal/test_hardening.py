@@ -123,3 +123,8 @@ def test_an_unexpected_error_is_a_styled_500_that_reveals_nothing(fragile_app, c
     assert "SECRET-DETAIL" not in page and "RuntimeError" not in page
     assert response.headers["Content-Security-Policy"] == PORTAL_CSP
     assert any("SECRET-DETAIL" in r.getMessage() or r.exc_info for r in caplog.records)
+
+
+def test_site_paths_the_filesystem_cannot_hold_are_404(client, world):
+    for path in ("/" + "a" * 300, "/" + "a" * 300 + "/" + "b" * 300, "/x%00y"):
+        assert client.get(path).status_code == 404, path[:20]
