@@ -18,6 +18,7 @@ from faircat.catalogue.models.data import dataset_technique
 from faircat.catalogue.models.published import PublishedRecord
 from faircat.catalogue.vocab import DatasetType, LifecycleState
 from faircat.catalogue.workspace.datasets import SORTS, DatasetQuery, list_datasets
+from faircat.catalogue.workspace.experiments import ExperimentQuery
 from faircat.errors import ValidationError
 from faircat.web.security import parse_id
 
@@ -55,6 +56,20 @@ def query_from(args: Mapping[str, str]) -> DatasetQuery:
         descending=descending,
         after=args.get("after") or None,
         limit=int(limit_text),
+    ).checked()
+
+
+def browse_query(args: Mapping[str, str]) -> ExperimentQuery:
+    """The browse page's filters from its URL; a malformed value is a ValidationError."""
+    year = args.get("year") or None
+    if year is not None and not (year.isascii() and year.isdigit() and len(year) == 4):
+        raise ValidationError(f"year {year!r} is not a year such as 2024", field="year")
+    return ExperimentQuery(
+        text=args.get("q", "").strip(),
+        beamline=args.get("beamline", ""),
+        state=args.get("state", ""),
+        year=int(year) if year else None,
+        after=args.get("after") or None,
     ).checked()
 
 

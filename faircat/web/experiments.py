@@ -17,13 +17,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from faircat.catalogue import requests as workflow
-from faircat.catalogue.access import Action, decide
-from faircat.catalogue.models import DataPublication, Dataset, Investigation
+from faircat.catalogue.access import Action, decide, principal_for
+from faircat.catalogue.models import DataPublication, Dataset, Instrument, Investigation
 from faircat.catalogue.vocab import LifecycleState, RequestKind
+from faircat.catalogue.workspace.experiments import ExperimentQuery, list_experiments
 from faircat.catalogue.workspace.naming import display_name
-from faircat.errors import FaircatError
+from faircat.errors import FaircatError, ValidationError
 from faircat.web import context
-from faircat.web.experiment_data import data_context, filters_of, sort_link
+from faircat.web.experiment_data import browse_query, data_context, filters_of, sort_link
 from faircat.web.forms import (
     CREATOR_KEYS,
     HIDDEN_CREATOR_KEYS,
@@ -141,6 +142,34 @@ def _prepare(form: FlaskForm, session: Session, investigation: Investigation) ->
 
 
 # -- views ----------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def browse() -> ResponseReturnValue:
+    """Every experiment of the person's scope: theirs, their beamlines', all for curators."""
+    at = context.now()
+    with context.catalogue().transaction() as session:
+        user = context.me(session)
+        principal = principal_for(user)
+        problem = None
+        try:
+            query = browse_query(request.args)
+            page = list_experiments(session, principal, at, query)
+        except ValidationError as error:
+            problem, query = str(error), ExperimentQuery()
+            page = list_experiments(session, principal, at, query)
+        beamlines = session.scalars(select(Instrument.name).order_by(Instrument.name)).all()
+        return render_template(
+            "portal/browse.html",
+            current="browse",
+            page=page,
+            query=query,
+            problem=problem,
+            beamlines=beamlines,
+            states=[s.value for s in LifecycleState],
+            is_staff=principal.is_staff,
+            scientist=bool(principal.scientist_of),
+        )
 
 
 @bp.get("/<label>")
