@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from faircat.catalogue.store import Catalogue
-from faircat.config import Settings, load_settings
+from faircat.config import Settings, load_settings, mask_url
 from faircat.errors import FaircatError, ValidationError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,7 +50,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except FaircatError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            # A message may quote a URL given with its password (a settings value, an error
+            # from a library): never printed.
+            click.secho(f"Error: {mask_url(str(exc))}", fg="red", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from faircat.errors import ConfigError
+from faircat.catalogue import identifiers
+from faircat.errors import ConfigError, ValidationError
 
 ENV_PREFIX = "FAIRCAT_"
 CONFIG_FILE_ENV = "FAIRCAT_CONFIG"
@@ -215,20 +218,46 @@ class Settings:
             value = getattr(self, setting.name)
             if setting.secret and value:
                 value = _mask(str(value))
+            elif isinstance(value, str):
+                value = mask_url(value)  # datacite_url may carry a password too
             rows.append((setting.name, value, self.source.get(setting.name, "default")))
         return rows
 
 
 def _mask(value: str) -> str:
-    if "://" in value and "@" in value:
-        # Keep the URL readable (scheme, host, database) and hide only the credentials.
-        scheme, rest = value.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else value
-    if "://" in value:
-        return value
-    return "***"
+    # A URL stays readable (scheme, user, host, database); anything else is hidden whole.
+    return mask_url(value) if "://" in value else "***"
+
+
+# scheme://user:password@ - the password runs to the last "@" of the word: an unescaped "@" in
+# it (or a "/", which SQLAlchemy accepts) must not leave its end visible.
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*):[^\s]*@")
+# ?password=..., &sslpassword=..., ?token=..., &api_key=...: libpq and many APIs take these.
+_QUERY_SECRET = re.compile(
+    r"([?&;][\w.-]*(?:pass|pwd|secret|token|key)[\w.-]*=)[^&;#\s'\"]*", re.IGNORECASE
+)
+
+
+def mask_url(text: str) -> str:
+    """``text`` with every URL password replaced by ``***`` (``https://user:***@host/``), and
+    the values of query parameters named like a password, secret, token or key. Works on a
+    URL or on any message quoting URLs (an exception's text); a user name alone is shown."""
+    if "://" not in text:
+        return text
+    text = _URL_PASSWORD.sub(r"\1:***@", text)
+    return _QUERY_SECRET.sub(r"\1***", text)
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """(``url`` without its user and password, the user, the password), so that HTTP clients
+    get the credentials apart and never quote them in an error message."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    bare = urlunsplit(parts._replace(netloc=host))
+    return bare, unquote(user) or None, unquote(password) if colon else None
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -279,6 +308,12 @@ def _read_file(path: Path) -> dict[str, Any]:
                 f"{path}: {name} is a secret; set it in the environment as "
                 f"{ENV_PREFIX}{name.upper()}, not in the settings file"
             )
+        if isinstance(flat[name], str) and split_credentials(flat[name])[2] is not None:
+            # A password inside a URL is a secret too (datacite_url: use datacite_password).
+            raise ConfigError(
+                f"{path}: {name} carries a password; set it in the environment as "
+                f"{ENV_PREFIX}{name.upper()}, not in the settings file"
+            )
     return flat
 
 
@@ -317,14 +352,31 @@ def load_settings(
         values[name] = _coerce(_BY_NAME[name], value, "override")
         source[name] = "override"
 
+    _check_identifiers(values, source)
     instance = Path(values["instance_path"]).expanduser().resolve()
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{instance / 'faircat.db'}"
     values["instance_path"] = instance
     values["site_dir"] = Path(values["site_dir"]).expanduser().resolve()
-    values["facility_base_url"] = values["facility_base_url"].rstrip("/")
     if values["facility_embargo_years"] > 50:
         raise ConfigError("facility_embargo_years must be at most 50")
     if values["login_window_minutes"] < 1:
         raise ConfigError("login_window_minutes must be at least 1")
     return Settings(**values, source=source)
+
+
+def _check_identifiers(values: dict[str, Any], source: Mapping[str, str]) -> None:
+    """The short name and the prefix start every DOI, the base URL every landing page URL
+    DataCite resolves to: checked by the rules of every other identifier (the base URL comes
+    back without a trailing slash)."""
+    checks = {
+        "facility_short_name": lambda value: identifiers.code(value, "short name"),
+        "facility_doi_prefix": identifiers.doi_prefix,
+        "facility_base_url": identifiers.base_url,
+    }
+    for name, check in checks.items():
+        try:
+            values[name] = check(values[name])
+        except ValidationError as exc:
+            where = source.get(name, "default")
+            raise ConfigError(f"{where}: {name}: {exc}") from None

@@ -183,6 +183,50 @@ def test_config_show_masks_secrets(run):
     assert "facility_embargo_years" in result.output
 
 
+@pytest.mark.parametrize("as_json", [(), ("--json",)])
+def test_config_show_never_prints_a_password_in_a_url(settings, as_json):
+    env = cli_env(settings) | {
+        "FAIRCAT_DATACITE_URL": "https://user:hunter2@api.test.datacite.org",
+        "FAIRCAT_DATABASE_URL": "postgresql+psycopg://app:hunter3@db.example.org/faircat",
+    }
+    result = CliRunner().invoke(main, ["config", "show", *as_json], env=env)
+    assert result.exit_code == 0, result.output
+    assert "hunter" not in result.output
+    assert "https://user:***@api.test.datacite.org" in result.output
+    assert "postgresql+psycopg://app:***@db.example.org/faircat" in result.output
+
+
+def test_errors_quoting_a_database_url_hide_its_password(settings):
+    env = cli_env(settings) | {"FAIRCAT_DATABASE_URL": "postgresql+psycopg://app:hunter2@db:x/f"}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 78, result.output
+    assert "invalid database URL 'postgresql+psycopg://app:***@db:x/f'" in result.output
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--proposal", "<img src=x onerror=alert(1)>", "--visit", "1"),
+            "invalid proposal '<img src=x onerror=alert(1)>'",
+        ),
+        (("--proposal", "../../tmp/x", "--visit", "1"), "invalid proposal '../../tmp/x'"),
+        (("--proposal", "P1", "--visit", "1/.."), "invalid visit '1/..'"),
+    ],
+)
+def test_investigation_add_refuses_unsafe_identifiers(run, args, message):
+    run("instrument", "add", "XALOC", "--full-name", "XALOC MX", "--technique", "mx")
+    dates = ("--start", "2025-01-01", "--end", "2025-01-02", "--instrument", "XALOC")
+    result = run("investigation", "add", *args, "--title", "T", *dates, code=65)
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_instrument_add_refuses_unsafe_names(run):
+    result = run("instrument", "add", "<b>X</b>", "--full-name", "X", code=65)
+    assert "invalid instrument name '<b>X</b>'" in result.output
+
+
 def test_demo_builds_a_catalogue_from_nothing(run, tmp_path):
     now = "2026-11-23T12:00:00+00:00"
     result = run(

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from faircat.config import mask_url
 from faircat.errors import ConfigError
 
 
@@ -30,7 +31,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError with a terse message
-        raise ConfigError(f"invalid database URL {url!r}: {exc}") from None
+        # Its message quotes the URL again: both are masked, the password is not for the log.
+        raise ConfigError(mask_url(f"invalid database URL {url!r}: {exc}")) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

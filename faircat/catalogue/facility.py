@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from faircat.catalogue import audit
+from faircat.catalogue import audit, identifiers
 from faircat.catalogue.models import Facility, Instrument, Technique, User
 from faircat.catalogue.panet import TECHNIQUES
 from faircat.config import Settings
@@ -74,10 +74,19 @@ def add_instrument(
     description: str | None = None,
     actor: User | None = None,
 ) -> Instrument:
-    if not name.strip():
-        raise ValidationError("instrument name is empty", field="name")
-    if session.scalar(select(Instrument.id).where(Instrument.name == name)):
-        raise DuplicateError(f"instrument {name!r} already exists", field="name")
+    name = identifiers.instrument_name(name)
+    if not full_name.strip():
+        raise ValidationError("instrument full name is empty", field="full_name")
+    key = identifiers.instrument_key(name)
+    for existing in session.scalars(select(Instrument.name)):
+        if existing == name:
+            raise DuplicateError(f"instrument {name!r} already exists", field="name")
+        if identifiers.instrument_key(existing) == key:
+            raise DuplicateError(
+                f"instrument {name!r} would share the public beamline page of {existing!r} "
+                "(names differing only in case or punctuation)",
+                field="name",
+            )
     instrument = Instrument(
         facility=get_facility(session),
         name=name,

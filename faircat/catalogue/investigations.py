@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from faircat.catalogue import audit
+from faircat.catalogue import audit, identifiers
 from faircat.catalogue.accounts import get_user
 from faircat.catalogue.facility import get_facility, get_instrument
 from faircat.catalogue.lifecycle import check_dates, default_release_date
 from faircat.catalogue.models import Investigation, InvestigationMember, User
 from faircat.catalogue.vocab import MemberRole
 from faircat.errors import DuplicateError, NotFoundError, ValidationError
-
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -32,15 +29,6 @@ class NewInvestigation:
     summary: str | None = None
     type: str = "experiment"
     members: Sequence[tuple[str, MemberRole]] = field(default_factory=tuple)  # (username, role)
-
-
-def validate_code(value: str, what: str) -> str:
-    value = value.strip()
-    if not _CODE.match(value):
-        raise ValidationError(
-            f"invalid {what} {value!r}: 1-64 of letters, digits, '.', '_' and '-'", field=what
-        )
-    return value
 
 
 def find_investigation(session: Session, proposal: str, visit: str) -> Investigation | None:
@@ -60,18 +48,38 @@ def get_investigation(session: Session, label: str) -> Investigation:
     return found
 
 
+def doi_twin(bind: Session | Connection, proposal: str, visit: str) -> str | None:
+    """The label of another investigation that would derive the same experiment DOI: DOIs
+    ignore case, and ``a-b``/``c`` and ``a``/``b-c`` both make ``a-b-c``. Its DOI is unique in
+    the catalogue and at DataCite, so the second one could never be registered."""
+    label = f"{proposal}-{visit}"
+    found = bind.execute(
+        select(Investigation.proposal, Investigation.visit)
+        .where(func.lower(Investigation.proposal + "-" + Investigation.visit) == label.lower())
+        .limit(1)
+    ).first()
+    return None if found is None else f"{found.proposal}-{found.visit}"
+
+
 def create_investigation(
     session: Session, new: NewInvestigation, actor: User | None = None
 ) -> Investigation:
     """Validate everything first, then write: a bad member or instrument writes nothing."""
-    proposal = validate_code(new.proposal, "proposal")
-    visit = validate_code(new.visit, "visit")
+    proposal = identifiers.proposal(new.proposal)
+    visit = identifiers.visit(new.visit)
     if not new.title.strip():
         raise ValidationError("title is empty", field="title")
     check_dates(new.start, new.end)
     if find_investigation(session, proposal, visit) is not None:
         raise DuplicateError(
             f"investigation {proposal}-{visit} already exists (proposal {proposal}, visit {visit})",
+            field="visit",
+        )
+    twin = doi_twin(session, proposal, visit)
+    if twin is not None:
+        raise DuplicateError(
+            f"investigation {proposal}-{visit} would have the DOI of investigation {twin} "
+            "(DOIs ignore case): use another proposal code or visit id",
             field="visit",
         )
     if not new.instruments:

@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import Row, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from faircat.catalogue import identifiers
 from faircat.catalogue.accounts import split_name, username_base
 from faircat.catalogue.checksum import sha256_file
+from faircat.catalogue.investigations import doi_twin
 from faircat.catalogue.lifecycle import default_release_date
 from faircat.catalogue.models import (
     AuditEvent,
@@ -42,7 +44,7 @@ from faircat.catalogue.nexus import NexusMetadata, NexusParameter, NexusUser
 from faircat.catalogue.orcid import normalise_orcid
 from faircat.catalogue.panet import TECHNIQUES
 from faircat.catalogue.vocab import DatasetType, MemberRole, RequestKind, RequestStatus, ValueType
-from faircat.errors import FaircatError, NotFoundError
+from faircat.errors import DuplicateError, FaircatError, NotFoundError, ValidationError
 
 # NeXus application definitions -> PaNET technique short names (faircat.catalogue.panet).
 DEFINITION_TECHNIQUES = {
@@ -169,6 +171,31 @@ def parameter_columns(value: object) -> dict[str, Any]:
     }
 
 
+def checked(meta: NexusMetadata) -> NexusMetadata:
+    """``meta`` with its proposal, visit and dataset name checked by the rules every way into
+    the catalogue shares (:mod:`faircat.catalogue.identifiers`): they become DOIs and paths.
+    The refusal names the NeXus field the value came from."""
+    source = f"{meta.entry}/experiment_identifier {meta.experiment_identifier!r}"
+    try:
+        proposal = identifiers.proposal(meta.proposal)
+        visit = identifiers.visit(meta.visit)
+    except ValidationError as exc:
+        raise ValidationError(f"{exc} (from {source})", field=exc.field) from None
+    name = dataset_name(meta)
+    try:
+        identifiers.dataset_name(name)
+    except ValidationError as exc:
+        where = f"{meta.entry}/entry_identifier" if meta.entry_identifier else "the file name"
+        raise ValidationError(f"{exc} (from {where})", field=exc.field) from None
+    if (proposal, visit) == (meta.proposal, meta.visit):
+        return meta
+    return replace(meta, proposal=proposal, visit=visit)
+
+
+def dataset_name(meta: NexusMetadata) -> str:
+    return meta.entry_identifier or meta.path.stem
+
+
 @dataclass(frozen=True)
 class InvestigationRow:
     id: int
@@ -212,6 +239,7 @@ class Loader:
 
     def load(self, meta: NexusMetadata) -> tuple[str, str, int]:
         """Returns (status, investigation label, dataset id)."""
+        meta = checked(meta)
         instrument_id, instrument_techniques = self._instrument(meta.instrument)
         people = [(self._user(u), member_role(u.role)) for u in meta.users]
         inv, created = self._investigation(meta, instrument_id)
@@ -237,16 +265,22 @@ class Loader:
         return ("updated" if self.changed else "unchanged"), label, dataset_id
 
     # -- reference data ------------------------------------------------------------------------
-    def _facility(self) -> tuple[int, int]:
+    def _facility(self) -> tuple[int, int, str]:
+        """(id, embargo years, the start of its DOIs: ``<prefix>/<short name>.``)"""
         key = ("facility",)
         found = self.cache.get(key)
         if found is _MISSING:
             row = self.conn.execute(
-                select(Facility.id, Facility.embargo_years).order_by(Facility.id).limit(1)
+                select(
+                    Facility.id, Facility.embargo_years, Facility.doi_prefix, Facility.short_name
+                )
+                .order_by(Facility.id)
+                .limit(1)
             ).first()
             if row is None:
                 raise NotFoundError("the catalogue has no facility: run 'faircat db upgrade'")
-            found = self.cache.put(key, (row.id, row.embargo_years))
+            stem = f"{row.doi_prefix}/{row.short_name}."
+            found = self.cache.put(key, (row.id, row.embargo_years, stem))
         return found
 
     def _instrument(self, name: str) -> tuple[int, tuple[int, ...]]:
@@ -351,7 +385,7 @@ class Loader:
         key = ("investigation", meta.proposal, meta.visit)
         inv = self.cache.get(key)
         start, end = meta.start_time, meta.end_time or meta.start_time
-        facility_id, embargo = self._facility()
+        facility_id, embargo, _ = self._facility()
         if inv is _MISSING:
             row = self.conn.execute(
                 select(Investigation.id, Investigation.start_date, Investigation.end_date).where(
@@ -408,6 +442,12 @@ class Loader:
     def _new_investigation(
         self, meta: NexusMetadata, instrument_id: int, facility_id: int, embargo: int
     ) -> InvestigationRow:
+        twin = doi_twin(self.conn, meta.proposal, meta.visit)
+        if twin is not None:
+            raise DuplicateError(
+                f"experiment {meta.proposal}-{meta.visit} would have the DOI of investigation "
+                f"{twin} (DOIs ignore case): correct {meta.entry}/experiment_identifier"
+            )
         start, end = meta.start_time, meta.end_time or meta.start_time
         now = utcnow()
         inv_id = self.conn.execute(
@@ -514,7 +554,7 @@ class Loader:
         totals: tuple[int, int],
     ) -> tuple[int, bool]:
         """(dataset id, created); ``totals`` (size, file count) are used only when created."""
-        name = meta.entry_identifier or meta.path.stem
+        name = dataset_name(meta)
         values = dict(
             zip(
                 _DATASET_FIELDS,
@@ -535,6 +575,9 @@ class Loader:
         row = self.conn.execute(_SELECT_DATASET, {"inv": investigation_id, "name": name}).first()
         now = utcnow()
         if row is None:
+            # Its DOI (stem, experiment, name; folding punctuation only shortens) must fit.
+            doi = f"{self._facility()[2]}{meta.proposal}-{meta.visit}.{name}"
+            identifiers.doi_length(doi, "dataset name")
             dataset_id = self.conn.execute(
                 _INSERT_DATASET,
                 {

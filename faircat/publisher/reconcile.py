@@ -13,6 +13,7 @@ kept, and the catalogue's publications are read in keyset pages of :data:`PAGE`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,12 @@ from faircat.catalogue.store import Catalogue
 from faircat.catalogue.vocab import DoiState
 from faircat.config import Settings
 from faircat.errors import FaircatError
+from faircat.publisher import failures
+from faircat.publisher.failures import RegistryAnswer
 from faircat.publisher.publish import landing_path
+from faircat.publisher.registrar import credentials
+
+log = logging.getLogger(__name__)
 
 PAGE = 1000
 
@@ -60,23 +66,24 @@ class ReconcileReport:
 def registry_dois(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str, Any]]:
     """Every DOI of our prefix in the registry: ``doi -> {"state": ..., "url": ...}``."""
     found: dict[str, dict[str, Any]] = {}
-    base = settings.datacite_url.rstrip("/") + "/"
+    api, username, password = credentials(settings)  # never in the URL: see credentials()
+    base = api.rstrip("/") + "/"
     url: str | None = f"{base}dois"
     params: dict[str, Any] | None = {
         "prefix": settings.facility_doi_prefix,
         "page[size]": PAGE,
         "page[cursor]": 1,
     }
-    auth = (settings.datacite_username, settings.datacite_password)
     while url:
         try:
-            response = requests.get(url, params=params, auth=auth, timeout=timeout)
+            response = requests.get(url, params=params, auth=(username, password), timeout=timeout)
         except requests.RequestException as exc:
-            raise RegistryUnavailable(f"cannot list DOIs at {base}: {exc}") from exc
+            log.warning("listing DOIs at %s failed: %s", base, failures.technical(exc))
+            raise RegistryUnavailable(f"cannot list DOIs: {failures.explain(exc, base)}") from exc
         if response.status_code != 200:
-            raise RegistryUnavailable(
-                f"listing DOIs at {base} answered {response.status_code}: {response.text[:300]}"
-            )
+            answer = RegistryAnswer(response.status_code, response.text)
+            log.warning("listing DOIs at %s failed: %s", base, failures.technical(answer))
+            raise RegistryUnavailable(f"cannot list DOIs: {failures.explain(answer, base)}")
         body = response.json()
         for item in body.get("data", []):
             attributes = item.get("attributes", {})

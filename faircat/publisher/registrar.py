@@ -13,6 +13,9 @@ Failures are sorted by what they mean:
 - 400/404/409/422 -> DataCite rejected what we sent: the task is ``rejected`` with DataCite's
   message, curators are notified, and nothing is retried until the metadata changes (a new
   ``enqueue``) or a curator retries it (``faircat doi retry``).
+
+What curators see of a failure (the task's ``last_error``) says what failed and what to do
+(:mod:`faircat.publisher.failures`); the exception itself is logged.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ from faircat.catalogue.models.published import PublishedMetadata, PublishedRecor
 from faircat.catalogue.outbox import DONE, PENDING, REJECTED
 from faircat.catalogue.store import Catalogue
 from faircat.catalogue.vocab import DoiState, Role
-from faircat.config import Settings
+from faircat.config import Settings, split_credentials
+from faircat.publisher import failures
+from faircat.publisher.failures import RegistryAnswer
 from faircat.publisher.publish import landing_path
 
 log = logging.getLogger(__name__)
@@ -53,33 +58,6 @@ class Registry(Protocol):
     def post_doi(self, data: dict[str, Any]) -> Any: ...
 
     def put_doi(self, doi: str, data: dict[str, Any]) -> Any: ...
-
-
-class RegistryAnswer(Exception):
-    """A registry answer other than success, with its HTTP status and DataCite's message.
-
-    The ``datacite`` client raises ``DataCiteServerError`` for 422 and 405 as well as for 5xx,
-    and keeps only the body: it cannot tell "your metadata is wrong" from "try later".
-    """
-
-    def __init__(self, status: int, body: str) -> None:
-        self.status = status
-        self.body = body
-        super().__init__(f"HTTP {status}: {registry_message(body)}")
-
-
-def registry_message(body: str) -> str:
-    """DataCite's ``errors[].title`` (with their ``source``), or the start of the body."""
-    try:
-        errors = json.loads(body).get("errors") or []
-        parts = [
-            f"{e.get('source')}: {e.get('title')}" if e.get("source") else str(e.get("title"))
-            for e in errors
-            if isinstance(e, dict)
-        ]
-    except (ValueError, AttributeError):
-        parts = []
-    return "; ".join(parts) or body[:300]
 
 
 class Client(DataCiteRESTClient):  # type: ignore[misc]
@@ -125,14 +103,17 @@ class Client(DataCiteRESTClient):  # type: ignore[misc]
         return self._send("put", "dois/" + doi, data)
 
 
+def credentials(settings: Settings) -> tuple[str, str, str]:
+    """(API URL without credentials, username, password). Credentials written into
+    ``datacite_url`` are taken out of it, so that no request, and no error message quoting its
+    URL, carries them; the URL's user and password, when it has them, are the ones used."""
+    url, user, password = split_credentials(settings.datacite_url)
+    return url, user or settings.datacite_username, password or settings.datacite_password
+
+
 def make_client(settings: Settings, timeout: float = 30.0) -> Client:
-    return Client(
-        settings.datacite_username,
-        settings.datacite_password,
-        settings.facility_doi_prefix,
-        url=settings.datacite_url,
-        timeout=timeout,
-    )
+    url, username, password = credentials(settings)
+    return Client(username, password, settings.facility_doi_prefix, url=url, timeout=timeout)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -158,25 +139,8 @@ class Outcome:
     error: Exception | None = None
 
     @property
-    def kind(self) -> str:
-        """done | retry | auth | rejected"""
-        exc = self.error
-        if exc is None:
-            return "done"
-        if isinstance(exc, RegistryAnswer):
-            if exc.status in (401, 403):
-                return "auth"
-            if exc.status in (408, 429) or exc.status >= 500:
-                return "retry"
-            return "rejected"  # 400, 404, 405, 409, 422: what we sent is wrong
-        return "retry"  # timeouts, refused connections: transient
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, RegistryAnswer):
-        return str(exc)[:2000]
-    text = " ".join(str(part) for part in exc.args) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:2000]
+    def kind(self) -> failures.Kind:
+        return failures.kind(self.error)
 
 
 @dataclass
@@ -319,7 +283,7 @@ def sync_due(
             # holds locks in the catalogue.
             outcomes = list(pool.map(lambda call: _run(client, call), calls))
             with catalogue.transaction() as session:
-                _record(session, outcomes, now, report)
+                _record(session, outcomes, now, report, settings.datacite_url)
             handled += len(tasks)
             if progress:
                 progress(len(tasks))
@@ -328,7 +292,11 @@ def sync_due(
     return report
 
 
-def _record(session: Session, outcomes: list[Outcome], now: datetime, report: SyncReport) -> None:
+def _record(
+    session: Session, outcomes: list[Outcome], now: datetime, report: SyncReport, url: str
+) -> None:
+    """Store the outcomes; a failure keeps a message for people (what failed, what to do) and
+    logs the exception itself."""
     curators: list[int] | None = None
     # Two queries for the batch (at most BATCH rows each), not two per outcome.
     tasks = {
@@ -362,7 +330,11 @@ def _record(session: Session, outcomes: list[Outcome], now: datetime, report: Sy
             report.done += 1
             continue
         task.attempts += 1
-        task.last_error = _message(outcome.error)  # type: ignore[arg-type]
+        error: Exception = outcome.error  # type: ignore[assignment]
+        task.last_error = failures.explain(error, url, call.doi)
+        log.warning(
+            "DataCite call for %s failed (%s): %s", call.doi, kind, failures.technical(error)
+        )
         if kind == "rejected":
             task.status = REJECTED
             report.rejected.append(f"{call.doi}: {task.last_error}")
@@ -373,11 +345,7 @@ def _record(session: Session, outcomes: list[Outcome], now: datetime, report: Sy
                     Notification(
                         user_id=user_id,
                         subject=f"DataCite rejected {call.doi}",
-                        body=(
-                            f"DataCite refused the metadata of {call.doi}:\n\n{task.last_error}\n\n"
-                            "Correct the record (an amendment) or run "
-                            f"'faircat doi retry {call.doi}' once the cause is fixed."
-                        ),
+                        body=f"DataCite refused {call.doi}.\n\n{task.last_error}",
                         link="/portal/curator/",
                     )
                 )
@@ -385,7 +353,7 @@ def _record(session: Session, outcomes: list[Outcome], now: datetime, report: Sy
         task.next_attempt_at = now + backoff(task.attempts)
         report.retried.append(f"{call.doi}: {task.last_error}")
         if kind == "auth":
-            report.stopped = f"DataCite refused our credentials ({task.last_error})"
+            report.stopped = task.last_error
 
 
 def _curator_ids(session: Session) -> list[int]:

@@ -217,3 +217,79 @@ def test_read_ahead_with_several_readers_keeps_file_order(tmp_path):
     assert [Path(item.path).name for item in items] == [p.name for p in paths]
     failed = [item for item in items if isinstance(item, IngestError)]
     assert [Path(e.path).name for e in failed] == ["s025.nxs", "s050.nxs", "s075.nxs", "s100.nxs"]
+
+
+def rows(catalogue) -> dict[str, int]:
+    with catalogue.transaction() as session:
+        return {
+            model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (Investigation, Dataset, Datafile, Sample, User, Parameter)
+        }
+
+
+@pytest.mark.parametrize("proposal", ["<img src=x onerror=alert(1)>", "../../tmp/x"])
+def test_unsafe_experiment_identifiers_are_refused_and_nothing_is_stored(
+    beamlines, tmp_path, proposal
+):
+    spec = replace(example_spec("mx", 1), proposal=proposal, visit=1)
+    assert spec.experiment_identifier == f"{proposal}-1"  # as the files in the issue carry it
+    bad = write_nexus(tmp_path / "a_bad.nxs", spec)
+    good = write_nexus(tmp_path / "b_good.nxs", example_spec("mx", 3))
+    before = snapshot(beamlines)
+    with pytest.raises(IngestError) as info:
+        ingest_file(beamlines.engine, bad)
+    assert str(info.value) == (
+        f"{bad}: invalid proposal {proposal!r}: 1-64 letters, digits, '.', '_' or '-', "
+        f"starting with a letter or digit (from /entry/experiment_identifier {proposal + '-1'!r})"
+    )
+    assert snapshot(beamlines) == before  # not even the file's users
+    report = ingest_paths(beamlines.engine, [bad, good])  # the batch goes on
+    assert [r.path for r in report.results] == [good]
+    assert [e.path for e in report.errors] == [bad]
+    assert "invalid proposal" in report.errors[0].problem
+    with beamlines.transaction() as session:
+        assert session.scalars(select(Investigation.proposal)).all() == ["mx23694"]
+        assert session.scalars(select(Datafile.location)).all() == [str(good)]
+
+
+def test_a_visit_from_visit_id_is_checked_too(beamlines, tmp_path):
+    import h5py
+
+    path = write_nexus(tmp_path / "a.nxs", example_spec("mx", 1))
+    with h5py.File(path, "a") as f:
+        del f["entry/experiment_identifier"]
+        f["entry/experiment_identifier"] = "mx23694"  # no -VISIT: the visit is visit_id
+        f["entry/visit_id"] = "../1"
+    before = rows(beamlines)
+    with pytest.raises(IngestError, match=r"invalid visit '\.\./1'.*/entry/experiment_identifier"):
+        ingest_file(beamlines.engine, path)
+    assert rows(beamlines) == before
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", ".."])
+def test_unsafe_dataset_names_are_refused(beamlines, tmp_path, name):
+    path = write_nexus(tmp_path / "a.nxs", replace(example_spec("mx", 1), scan=name))
+    before = rows(beamlines)
+    with pytest.raises(IngestError) as info:
+        ingest_file(beamlines.engine, path)
+    assert f"invalid dataset name {name!r}" in str(info.value)
+    assert "(from /entry/entry_identifier)" in str(info.value)
+    assert rows(beamlines) == before
+
+
+def test_a_dataset_name_whose_doi_would_not_fit_is_refused(beamlines, tmp_path):
+    path = write_nexus(tmp_path / "a.nxs", replace(example_spec("mx", 1), scan="s" * 240))
+    with pytest.raises(IngestError, match=r"dataset name would make the DOI .* characters long"):
+        ingest_file(beamlines.engine, path)
+    assert rows(beamlines)["Dataset"] == 0
+
+
+def test_an_experiment_that_would_share_a_doi_is_refused(beamlines, tmp_path):
+    first = write_nexus(tmp_path / "a.nxs", example_spec("mx", 1))  # mx23694-2
+    ingest_file(beamlines.engine, first)
+    before = rows(beamlines)
+    twin = write_nexus(tmp_path / "b.nxs", replace(example_spec("mx", 3), proposal="MX23694"))
+    with pytest.raises(IngestError) as info:
+        ingest_file(beamlines.engine, twin)
+    assert "experiment MX23694-2 would have the DOI of investigation mx23694-2" in str(info.value)
+    assert rows(beamlines) == before

@@ -67,6 +67,13 @@ def test_create_sets_release_date_members_and_audit(setup):
         ({"instruments": ["NOPE"]}, NotFoundError, "unknown instrument 'NOPE'"),
         ({"members": [("ghost", MemberRole.PI)]}, NotFoundError, "user 'ghost' does not exist"),
         ({"proposal": "bad proposal"}, ValidationError, "invalid proposal"),
+        (
+            {"proposal": "<img src=x onerror=alert(1)>"},
+            ValidationError,
+            r"invalid proposal '<img src=x onerror=alert\(1\)>'",
+        ),
+        ({"proposal": "../../tmp/x"}, ValidationError, r"invalid proposal '\.\./\.\./tmp/x'"),
+        ({"visit": "1/2"}, ValidationError, "invalid visit '1/2'"),
         ({"title": "  "}, ValidationError, "title is empty"),
         (
             {"members": [("pi", MemberRole.PI), ("pi", MemberRole.PARTICIPANT)]},
@@ -135,3 +142,46 @@ def test_tokens_store_only_a_hash_and_expire(setup):
             authenticate_token(session, secret2)
         with pytest.raises(NotFoundError, match="instrument 'NOPE'"):
             create_token(session, service, "x", instrument="NOPE")
+
+
+def test_an_investigation_that_would_share_a_doi_is_refused(setup):
+    with setup.transaction() as session:
+        create_investigation(session, new(proposal="ab-1", visit="2"))
+    for proposal, visit in (("AB-1", "2"), ("ab", "1-2")):  # same DOI suffix: ab-1-2
+        with (
+            pytest.raises(DuplicateError, match="would have the DOI of investigation ab-1-2"),
+            setup.transaction() as session,
+        ):
+            create_investigation(session, new(proposal=proposal, visit=visit))
+    assert count(setup, Investigation) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("<b>X</b>", ValidationError, "invalid instrument name '<b>X</b>'"),
+        ("../X", ValidationError, "invalid instrument name"),
+        ("", ValidationError, "invalid instrument name ''"),
+        ("XALOC", DuplicateError, "instrument 'XALOC' already exists"),
+        ("xaloc", DuplicateError, "would share the public beamline page of 'XALOC'"),
+        ("XALOC.", DuplicateError, "would share the public beamline page of 'XALOC'"),
+    ],
+)
+def test_instrument_names_are_checked(setup, name, error, message):
+    from faircat.catalogue.facility import add_instrument
+    from faircat.catalogue.models import Instrument
+
+    before = count(setup, Instrument)
+    with pytest.raises(error, match=message), setup.transaction() as session:
+        add_instrument(session, name, "Another beamline", ["mx"])
+    assert count(setup, Instrument) == before
+
+
+def test_instrument_names_as_facilities_write_them(setup):
+    from faircat.catalogue.facility import add_instrument
+    from faircat.catalogue.models import Instrument
+
+    with setup.transaction() as session:
+        add_instrument(session, "DIAMOND BEAMLINE I04", "I04 MX", ["mx"])
+        add_instrument(session, "X.ALOC", "another page than XALOC's: x-aloc", ["mx"])
+    assert count(setup, Instrument) == 3
