@@ -17,6 +17,7 @@ import pytest
 from faircat.catalogue.checksum import sha256_file, sha256_files
 from faircat.catalogue.nexus import (
     MAX_PARAMETERS,
+    MAX_WARNINGS,
     NexusPlot,
     NexusUser,
     iter_nexus_paths,
@@ -419,3 +420,112 @@ def test_sha256_matches_hashlib(tmp_path: Path) -> None:
     assert "files/s" in str(rate)
     with pytest.raises(IngestError, match="cannot read file"):
         sha256_file(tmp_path / "absent")
+
+
+# -- links that cannot be followed: skipped, named, and the file still read -----------------------
+
+
+def _self_link(f: h5py.File) -> None:
+    f["entry/loop"] = h5py.SoftLink("/entry/loop")
+
+
+def _link_cycle(f: h5py.File) -> None:
+    f["entry/instrument/a"] = h5py.SoftLink("/entry/instrument/b")
+    f["entry/instrument/b"] = h5py.SoftLink("/entry/instrument/a")
+
+
+def _missing_external_default(f: h5py.File) -> None:
+    f["elsewhere"] = h5py.ExternalLink("missing.h5", "/entry")
+    f.attrs["default"] = "elsewhere"  # the root @default names it: it used to be followed
+
+
+def _self_link_default(f: h5py.File) -> None:
+    f["entry/plot"] = h5py.SoftLink("/entry/plot")
+    f["entry"].attrs["default"] = "plot"
+
+
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        (_self_link, ["soft link /entry/loop -> /entry/loop: a cycle of links"]),
+        (_link_cycle, ["soft link /entry/instrument/a -> /entry/instrument/b: a cycle",
+                       "soft link /entry/instrument/b -> /entry/instrument/a: a cycle"]),
+        (_missing_external_default,
+         ["external link /elsewhere -> missing.h5:/entry: cannot be opened"]),
+        (_self_link_default, ["soft link /entry/plot -> /entry/plot: a cycle of links"]),
+    ],
+)
+def test_links_that_cannot_be_followed_are_skipped_and_named(
+    tmp_path: Path, damage, named: list[str]
+) -> None:
+    path = write_nexus(tmp_path / "links.nxs", example_spec("xas", 2))
+    intact = read_nexus(path)
+    with h5py.File(path, "a") as f:
+        damage(f)
+    meta = read_nexus(path)  # not "truncated or corrupt HDF5 file"
+    assert (meta.entry, meta.title, meta.start_time) == (
+        intact.entry, intact.title, intact.start_time)
+    assert meta.parameters == intact.parameters and meta.plot == intact.plot
+    assert intact.warnings == ()
+    for text in named:
+        assert any(text in warning for warning in meta.warnings), meta.warnings
+    assert len(meta.warnings) == len(named)
+
+
+def test_a_default_plot_behind_a_broken_link_is_no_plot(tmp_path: Path) -> None:
+    """A signal the preview could not read is no plot (a warning says why), not a crash later."""
+    path = write_nexus(tmp_path / "plot.nxs", example_spec("xas", 2))
+    with h5py.File(path, "a") as f:
+        f["entry/data/looped"] = h5py.SoftLink("/entry/data/looped")
+        f["entry/data/gone"] = h5py.SoftLink("/entry/data/nothing")
+        f["entry/data"].attrs["signal"] = "looped"
+    meta = read_nexus(path)
+    assert meta.plot is None
+    assert meta.warnings == (
+        "skipped soft link /entry/data/looped -> /entry/data/looped: a cycle of links",
+    )
+    with h5py.File(path, "a") as f:
+        f["entry/data"].attrs["signal"] = "gone"
+    assert read_nexus(path).warnings == (
+        "skipped soft link /entry/data/gone -> /entry/data/nothing: no such object",
+    )
+
+
+def test_a_required_field_behind_a_broken_link_says_so(tmp_path: Path) -> None:
+    path = write_nexus(tmp_path / "title.nxs", example_spec("mx", 1))
+    with h5py.File(path, "a") as f:
+        del f["entry/title"]
+        f["entry/title"] = h5py.SoftLink("/entry/title")
+    with pytest.raises(IngestError) as caught:
+        read_nexus(path)
+    assert caught.value.problem == (
+        "missing required field /entry/title "
+        "(soft link /entry/title -> /entry/title: a cycle of links)"
+    )
+
+
+def test_many_broken_links_are_counted_not_listed(tmp_path: Path) -> None:
+    path = write_nexus(tmp_path / "many.nxs", example_spec("mx", 1))
+    with h5py.File(path, "a") as f:
+        for i in range(MAX_WARNINGS + 5):
+            f[f"entry/instrument/loop{i:02d}"] = h5py.SoftLink(f"/entry/instrument/loop{i:02d}")
+    warnings = read_nexus(path).warnings
+    assert len(warnings) == MAX_WARNINGS + 1
+    assert warnings[-1] == "skipped 5 more links that cannot be followed"
+
+
+def test_a_file_with_broken_links_is_ingested(catalogue, tmp_path: Path, caplog) -> None:
+    from faircat.catalogue.ingest import ingest_paths
+    from tests.catalogue import factories
+
+    with catalogue.transaction() as session:
+        factories.instrument(session, "XALOC", "mx")
+    path = write_nexus(tmp_path / "scan.nxs", example_spec("mx", 1))
+    with h5py.File(path, "a") as f:
+        _self_link(f)
+        _link_cycle(f)
+    report = ingest_paths(catalogue.engine, [path], readers=0)
+    assert report.ok, report.errors
+    assert [r.status for r in report.results] == ["created"]
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"{path}: skipped soft link /entry/loop -> /entry/loop: a cycle of links" in logged

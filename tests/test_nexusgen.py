@@ -1,8 +1,11 @@
-"""The NeXus writer: valid structure for every technique, reproducible bytes, cheap big files."""
+"""The NeXus writer: valid structure for every technique, reproducible bytes, cheap big files; and
+the demo's schedule of experiments."""
 
 from __future__ import annotations
 
 import os
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import h5py
@@ -68,3 +71,41 @@ def test_helpers_for_broken_files(tmp_path: Path) -> None:
     assert truncate_file(path, 1000).stat().st_size == 1000
     text = write_not_hdf5(tmp_path / "log.nxs")
     assert not h5py.is_hdf5(text) and text.stat().st_size > 0
+
+
+# -- the demo's schedule (faircat.demo.builder): any number of experiments ------------------------
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 48, 800, 5000])
+def test_any_number_of_experiments_gets_a_valid_schedule(count: int) -> None:
+    """``faircat demo --investigations 800`` failed: the last past experiments started after
+    ``now`` and were cut to end before it, before they started."""
+    from faircat.catalogue.lifecycle import check_dates
+    from faircat.demo.builder import draw_proposal, plan_investigations
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    for seed in range(10):  # the demo's rng has drawn people before: any state may come
+        rng = random.Random(seed)
+        plans = plan_investigations(count, rng, now)
+        assert len(plans) == count
+        for start, end, _ in plans:
+            check_dates(start, end)  # what creating the investigation checks
+        past = plans[: max(count - 2, 1)]
+        # whole days, and the scans (up to 8h40 after the start) inside them, all before now
+        assert all(end - start >= timedelta(days=1) and end < now for start, end, _ in past)
+        assert past[0][0] < now - timedelta(days=5 * 365)  # spread over the years
+        if count >= 3:
+            (running, until, _), (scheduled, _, _) = plans[-2:]
+            assert running < now < until and scheduled > now
+        taken: set[str] = set()
+        proposals = [draw_proposal(rng, s.year, n, taken) for n, (s, _, _) in enumerate(plans)]
+        assert len(set(proposals)) == count == len(taken)  # proposal-visit is unique
+
+
+def test_the_schedule_is_the_same_for_a_seed() -> None:
+    from faircat.demo.builder import plan_investigations
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    first = plan_investigations(800, random.Random(7), now)
+    assert plan_investigations(800, random.Random(7), now) == first
+    assert plan_investigations(800, random.Random(8), now) != first

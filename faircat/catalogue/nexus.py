@@ -13,7 +13,9 @@ the HDF5 calls they wrap (``attrs.get`` ~80 µs against ~25 µs; ``visititems`` 
 opened (~35 µs). Figures in docs/perf-nexus.md.
 
 Every failure (not HDF5, truncated, missing required field, bad time) is an ``IngestError`` naming
-the file and the problem in one line, so a batch can report it and carry on.
+the file and the problem in one line, so a batch can report it and carry on. A link that cannot be
+followed (a dangling soft link, a cycle of soft links, an external link to a missing file) is not a
+failure: it is skipped, and named in the metadata's ``warnings``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ MAX_PARAMETERS = 200
 MAX_TEXT = 1024  # a longer string is a document (a macro, a config dump), not a parameter
 MAX_DEPTH = 10  # bounds the walk of a tree whose hard links form a cycle
 MAX_OBJECTS = 2000  # objects visited per file: bounds a pathological tree
+MAX_WARNINGS = 20  # links named in the warnings of one file; the rest are counted
 _SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _ERRORS = (OSError, KeyError, RuntimeError, ValueError, TypeError, IndexError, OverflowError)
 
@@ -90,6 +93,7 @@ class NexusMetadata:
     plot: NexusPlot | None
     size: int
     mtime: float
+    warnings: tuple[str, ...] = ()  # what was skipped while reading (links not followed)
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -209,13 +213,38 @@ def _read_small(did: h5d.DatasetID) -> np.ndarray | None:
     return array
 
 
+Broken = dict[str, str]  # links of a file that could not be followed: path -> why
+
+
+def _follow(parent: h5g.GroupID, raw: bytes, path: str, broken: Broken) -> object | None:
+    """The object a soft or external link names; None when it cannot be followed (a dangling
+    link, a cycle of soft links, a missing external file), the link then noted in ``broken``."""
+    try:
+        return h5o.open(parent, raw)
+    except (KeyError, RuntimeError, OSError) as exc:  # RuntimeError: "too many links"
+        try:
+            value = parent.links.get_val(raw)
+        except _ERRORS:
+            value = b"?"
+        if isinstance(value, tuple):  # an external link: (file, path)
+            target = ":".join(part.decode("utf-8", "replace") for part in value)
+            broken[path] = f"external link {path} -> {target}: cannot be opened"
+        else:
+            why = "a cycle of links" if isinstance(exc, RuntimeError) else "no such object"
+            broken[path] = f"soft link {path} -> {value.decode('utf-8', 'replace')}: {why}"
+        return None
+
+
 class _Node:
-    """A group member, opened once; a group lists its own members on first use."""
+    """A group member, opened once; a group lists its own members on first use. ``broken`` is
+    shared by the nodes of one file."""
 
-    __slots__ = ("_members", "is_group", "name", "nx_class", "oid")
+    __slots__ = ("_members", "broken", "is_group", "name", "nx_class", "oid", "path")
 
-    def __init__(self, name: str, oid: h5g.GroupID | h5d.DatasetID) -> None:
-        self.name, self.oid = name, oid
+    def __init__(
+        self, name: str, oid: h5g.GroupID | h5d.DatasetID, path: str, broken: Broken
+    ) -> None:
+        self.name, self.oid, self.path, self.broken = name, oid, path, broken
         self.is_group = isinstance(oid, h5g.GroupID)
         self.nx_class = _attr_text(oid, b"NX_class") if self.is_group else None
         self._members: dict[str, _Node] | None = None
@@ -223,23 +252,24 @@ class _Node:
     def members(self) -> dict[str, _Node]:
         """Members in name order: hard links, and soft links to datasets (a soft link to a
         group repeats part of the tree and may form a cycle; an external link opens another
-        file, maybe missing, maybe huge)."""
+        file, maybe missing, maybe huge). A soft link that cannot be followed is skipped."""
         if self._members is None:
             links: list[tuple[bytes, int]] = []
             self.oid.links.iterate(lambda name, info: links.append((name, info.type)), info=True)
             self._members = {}
+            prefix = self.path.rstrip("/")
             for raw, link_type in links[:MAX_OBJECTS]:
                 if link_type not in (h5l.TYPE_HARD, h5l.TYPE_SOFT):
                     continue
-                try:
+                name = raw.decode("utf-8", "replace")
+                if link_type == h5l.TYPE_HARD:
                     oid = h5o.open(self.oid, raw)
-                except KeyError:  # a dangling soft link
-                    continue
+                else:
+                    oid = _follow(self.oid, raw, f"{prefix}/{name}", self.broken)
                 if isinstance(oid, h5d.DatasetID) or (
                     isinstance(oid, h5g.GroupID) and link_type == h5l.TYPE_HARD
                 ):
-                    name = raw.decode("utf-8", "replace")
-                    self._members[name] = _Node(name, oid)
+                    self._members[name] = _Node(name, oid, f"{prefix}/{name}", self.broken)
         return self._members
 
     def group(self, name: str, nx_class: str) -> _Node | None:
@@ -271,32 +301,45 @@ _MAPPED = frozenset(
 )
 
 
-def _find_entry(root: h5g.GroupID, path: Path) -> _Node:
+def _find_entry(root: h5g.GroupID, path: Path, broken: Broken) -> _Node:
     """The group named by the root @default, else the first NXentry in name order (the root's
     members are opened one by one: a file may hold hundreds of entries)."""
     default = (_attr_text(root, b"default") or "").strip("/")
-    if default and "/" not in default and root.links.exists(default.encode()):
-        oid = h5o.open(root, default.encode())
+    raw = default.encode()
+    if default and "/" not in default and root.links.exists(raw):
+        hard = root.links.get_info(raw).type == h5l.TYPE_HARD
+        oid = h5o.open(root, raw) if hard else _follow(root, raw, f"/{default}", broken)
         if isinstance(oid, h5g.GroupID):
-            return _Node(default, oid)
+            return _Node(default, oid, f"/{default}", broken)
     links: list[tuple[bytes, int]] = []
     root.links.iterate(lambda name, info: links.append((name, info.type)), info=True)
     for raw, link_type in links:
         if link_type == h5l.TYPE_HARD:
             oid = h5o.open(root, raw)
             if isinstance(oid, h5g.GroupID) and _attr_text(oid, b"NX_class") == "NXentry":
-                return _Node(raw.decode("utf-8", "replace"), oid)
+                name = raw.decode("utf-8", "replace")
+                return _Node(name, oid, f"/{name}", broken)
     raise IngestError(path, "no NXentry group")
+
+
+def _warnings(broken: Broken) -> tuple[str, ...]:
+    shown = [f"skipped {text}" for text in list(broken.values())[:MAX_WARNINGS]]
+    if len(broken) > MAX_WARNINGS:
+        shown.append(f"skipped {len(broken) - MAX_WARNINGS} more links that cannot be followed")
+    return tuple(shown)
 
 
 def _read_entry(fid: h5f.FileID, path: Path, info: os.stat_result) -> NexusMetadata:
     root = h5g.open(fid, b"/")
-    entry = _find_entry(root, path)
+    broken: Broken = {}
+    entry = _find_entry(root, path, broken)
     where = f"/{entry.name}"
 
     def required(field: str, value: str | None) -> str:
         if value is None:
-            raise IngestError(path, f"missing required field {where}/{field}")
+            link = broken.get(f"{where}/{field}")
+            raise IngestError(path, f"missing required field {where}/{field}"
+                              + (f" ({link})" if link else ""))
         return value
 
     title = required("title", entry.text("title"))
@@ -340,6 +383,7 @@ def _read_entry(fid: h5f.FileID, path: Path, info: os.stat_result) -> NexusMetad
         plot=_plot(root, entry, where),
         size=info.st_size,
         mtime=info.st_mtime,
+        warnings=_warnings(broken),
     )
 
 
@@ -422,7 +466,10 @@ def _plot(root: h5g.GroupID, entry: _Node, where: str) -> NexusPlot | None:
         target = _attr_text(node.oid, b"default")
         if not target or node.nx_class == "NXdata":
             break
-        parent, path = (_Node("", root), "") if target.startswith("/") else (node, path)
+        if target.startswith("/"):
+            parent, path = _Node("", root, "/", entry.broken), ""
+        else:
+            parent = node
         for part in filter(None, target.split("/")):
             parent = parent.members().get(part) if parent and parent.is_group else None
             path = f"{path}/{part}"
@@ -441,8 +488,12 @@ def _plot(root: h5g.GroupID, entry: _Node, where: str) -> NexusPlot | None:
             if flag is not None and _scalar(flag[:1]) in (1, "1"):
                 signal, axes = member.name, _attr(member.oid, b"axes")
                 break
-    if not signal or not node.oid.links.exists(signal.encode()):
+    raw = (signal or "").encode()
+    if not raw or not node.oid.links.exists(raw):
         return None
+    soft = node.oid.links.get_info(raw).type == h5l.TYPE_SOFT
+    if soft and _follow(node.oid, raw, f"{path}/{signal}", entry.broken) is None:
+        return None  # a preview could not read it either
     return NexusPlot(path, signal, _axes(axes))
 
 
@@ -476,11 +527,14 @@ def read_nexus(path: str | os.PathLike[str]) -> NexusMetadata:
     except _ERRORS as exc:
         raise IngestError(resolved, _diagnose(resolved, info.st_size, exc)) from None
     try:
-        return _read_entry(fid, resolved, info)
+        meta = _read_entry(fid, resolved, info)
     except _ERRORS as exc:
         raise IngestError(resolved, f"truncated or corrupt HDF5 file ({_first_line(exc)})") from exc
     finally:
         fid.close()
+    for warning in meta.warnings:
+        log.warning("%s: %s", resolved, warning)
+    return meta
 
 
 def _first_line(exc: BaseException) -> str:

@@ -25,12 +25,24 @@ from faircat.catalogue.store import Catalogue
 from faircat.catalogue.vocab import MemberRole, Role
 from faircat.demo import extras
 from faircat.demo.nexusgen import NexusSpec, UserSpec, write_nexus
-from faircat.demo.pools import AFFILIATIONS, BEAMLINES, PEOPLE, SUMMARY, make_orcid, title_for
+from faircat.demo.pools import (
+    AFFILIATIONS,
+    BEAMLINES,
+    PEOPLE,
+    SUMMARY,
+    Beamline,
+    make_orcid,
+    title_for,
+)
 from faircat.errors import ValidationError
 from faircat.reporting import run_ingest
 
 DEMO_PASSWORD = "demo"
 YEARS = 6
+# A past experiment starts at most this long before ``now``, at 08:00: its length (up to 4 days)
+# then fits before ``now``, and it ends after it starts (see plan_investigations).
+LAST_PAST_START = timedelta(days=5)
+Plan = tuple[datetime, datetime, Beamline]  # start, end, beamline of one investigation
 
 
 @dataclass
@@ -117,12 +129,13 @@ def build_demo(
                 )
             )
         summary.instruments = len(BEAMLINES)
-        plans = _plan_investigations(investigations, rng, now)
+        plans = plan_investigations(investigations, rng, now)
         files = []
+        proposals: set[str] = set()
         for n, (start, end, beamline) in enumerate(plans):
             scientist = staff[BEAMLINES.index(beamline)]
             files += _investigation(
-                session, rng, n, start, end, beamline, scientist, people, data_dir, now
+                session, rng, n, start, end, beamline, scientist, people, data_dir, now, proposals
             )
 
     report = run_ingest(catalogue, files, checksum=True, progress=progress)
@@ -199,17 +212,22 @@ def _people(session, rng: random.Random, summary: DemoSummary) -> tuple[list[Use
     return staff, people
 
 
-def _plan_investigations(
-    count: int, rng: random.Random, now: datetime
-) -> list[tuple[datetime, datetime, object]]:
-    """(start, end, beamline): spread over six years, then one running and one scheduled."""
+def plan_investigations(count: int, rng: random.Random, now: datetime) -> list[Plan]:
+    """(start, end, beamline): spread over six years, then one running and one scheduled.
+
+    Past experiments start every ``6 years / count``, plus up to 4 days of jitter. With many of
+    them that step is shorter than the jitter, and the last ones started after ``now`` and were
+    cut to end before it (so before they started): they are held back to start LAST_PAST_START
+    before ``now`` at the latest, and every past experiment ends after it starts and before
+    ``now``."""
     span = timedelta(days=365 * YEARS)
     first = now - span
+    latest = (now - LAST_PAST_START).replace(hour=8, minute=0, second=0, microsecond=0)
     plans = []
     past = max(count - 2, 1)
     for i in range(past):
         day = first + span * (i / past) + timedelta(hours=rng.randrange(0, 96))
-        start = day.replace(hour=8, minute=0, second=0, microsecond=0)
+        start = min(day.replace(hour=8, minute=0, second=0, microsecond=0), latest)
         end = min(start + timedelta(days=rng.choice((1, 2, 3, 4))), now - timedelta(hours=1))
         plans.append((start, end, BEAMLINES[i % len(BEAMLINES)]))
     if count >= 2:
@@ -219,6 +237,17 @@ def _plan_investigations(
         later = (now + timedelta(days=21)).replace(hour=8, minute=0, second=0, microsecond=0)
         plans.append((later, later + timedelta(days=2), BEAMLINES[1]))
     return plans[:count]
+
+
+def draw_proposal(rng: random.Random, year: int, n: int, taken: set[str]) -> str:
+    """A proposal number (year, five random digits, the experiment's number mod 10) not in
+    ``taken``, which it joins: with thousands of experiments a year the same number would be
+    drawn twice, and a proposal-visit is unique."""
+    while True:
+        proposal = f"{year}{rng.randrange(10**5):05d}{n % 10}"
+        if proposal not in taken:
+            taken.add(proposal)
+            return proposal
 
 
 def _investigation(
@@ -232,10 +261,11 @@ def _investigation(
     people: list[User],
     data_dir: Path,
     now: datetime,
+    proposals: set[str],
 ) -> list[Path]:
     title, subject = title_for(beamline.technique, rng)
     team = rng.sample(people, k=rng.randint(2, 4))
-    proposal = f"{start.year}{rng.randrange(10**5):05d}{n % 10}"
+    proposal = draw_proposal(rng, start.year, n, proposals)
     members = [(team[0].username, MemberRole.PI)]
     members += [
         (u.username, rng.choice((MemberRole.CO_PROPOSER, MemberRole.PARTICIPANT))) for u in team[1:]

@@ -19,16 +19,17 @@ A full export (``--full``, or no valid manifest) builds a fresh tree beside the 
 pass over the public view (publish hands each record to the workers, which render its
 metadata and its page together), then the site-wide pages and the manifest, and swaps the
 whole tree in at the end.
+
+Runs of one site take turns (:func:`faircat.publisher.writer.site_lock`); a run after one that
+did not finish first clears the scratch it left (:func:`faircat.publisher.writer.clear_scratch`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import gc
 import os
 import shutil
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -67,9 +68,12 @@ from faircat.publisher.publish import (
 from faircat.publisher.sitemap import robots_txt
 from faircat.publisher.writer import (
     NGINX_SNIPPET,
-    ExportError,
+    SiteLock,
     SiteWriter,
+    clear_scratch,
     link_directory,
+    scratch_dir,
+    site_lock,
     swap_into_place,
 )
 
@@ -87,6 +91,7 @@ class ExportReport:
     published: int = 0  # records whose published metadata changed (OAI datestamp moved)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cleared: int = 0  # scratch folders and files a run that did not finish left in the site
 
     def describe(self) -> str:
         kind = "full" if self.full else "incremental"
@@ -95,6 +100,8 @@ class ExportReport:
             f"written, {self.removed} removed, {self.published} published metadata changed, "
             f"in {self.seconds:.1f} s"
         ]
+        if self.cleared:
+            lines.append(f"cleared {self.cleared} scratch files left by an export that died")
         lines += [f"SKIPPED {problem}" for problem in self.skipped]
         return "\n".join(lines)
 
@@ -134,9 +141,9 @@ def export_site(
     now = now or datetime.now(UTC)
     out = (out or settings.site_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _export_lock(out) as lock_fd, _gc_paused():
+    with site_lock(out) as lock, _gc_paused():
         jobs = jobs or settings.export_jobs or default_jobs()
-        export = _Export(catalogue, out, full, now, jobs, lock_fd)
+        export = _Export(catalogue, out, full, now, jobs, lock)
         report = export.run(on_page)
     report.seconds = time.perf_counter() - started
     return report
@@ -157,19 +164,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _export_lock(out: Path) -> Iterator[int]:
-    """One export at a time per site; scratch trees of killed exports are cleared under it."""
-    with open(out.parent / f".{out.name}.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ExportError(f"another export of {out} is running") from None
-        for stale in out.parent.glob(f".{out.name}.build-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        yield handle.fileno()
-
-
 class _Export:
     """One export run (under the site's lock)."""
 
@@ -180,7 +174,7 @@ class _Export:
         full: bool,
         now: datetime,
         jobs: int,
-        lock_fd: int,
+        lock: SiteLock,
     ) -> None:
         self.catalogue = catalogue
         self.settings = catalogue.settings
@@ -189,16 +183,20 @@ class _Export:
         self.now = now
         self.fresh = full or not Manifest.valid(out)
         self.report = ExportReport(out=out, full=self.fresh)
-        self.workers = Workers(jobs, close_fd=lock_fd)
+        self.workers = Workers(jobs, close_fd=lock.fd)
+        self.lock = lock
         self.previews = self.settings.instance_path / "cache" / "previews"
 
     def run(self, on_page: Callable[[int, int], None] | None) -> ExportReport:
         root = self.out
         if self.fresh:
-            root = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.build-"))
+            root = scratch_dir(self.out.parent, f".{self.out.name}.build-")
         writer = SiteWriter(root, fresh=self.fresh)
         manifest = Manifest.open(root, fresh=self.fresh)
         try:
+            if not self.fresh and not self.lock.last_run_finished:
+                pages = {path.strip("/") for path in manifest.paths()}
+                self.report.cleared = clear_scratch(root, pages)
             if self.fresh:
                 self._fresh(writer, manifest, on_page)
             else:

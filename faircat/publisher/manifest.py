@@ -18,6 +18,7 @@ next export a full one (nothing is lost, only time).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
@@ -53,6 +54,9 @@ class Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
             path.unlink(missing_ok=True)
+        # created here, not by SQLite (0644 whatever the umask): the site's files are all
+        # 0666 less the umask (faircat.publisher.writer); its journal takes the file's mode
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666))
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # A rollback journal (not WAL): the tree may be renamed as a whole while closed, and
         # no reader shares it. synchronous=NORMAL like the catalogue: the site is rebuildable.

@@ -18,6 +18,10 @@ nginx maps types by extension only, so files sharing one with another type (``da
 ``linkset.json`` and ``citation.csl.json`` are all ``.json``) get a regex location each, with an
 empty ``types`` and their own ``default_type``.
 
+Dot-named files and folders are never served (404): the export's state (``.faircat/``) and the
+scratch of a run in progress or killed (``.<page>.new-*``, ``.tmp-*``; see
+:mod:`faircat.publisher.writer`). The site has no ``/.well-known/``.
+
 Everything interpolated is escaped: hrefs are percent-encoded where nginx or the header syntax
 would misread a character (``$`` starts an nginx variable inside ``add_header``, ``"`` ends the
 string, ``,`` ``;`` ``<`` ``>`` delimit links), page paths are written in the decoded, normalised
@@ -176,6 +180,11 @@ def _cache(seconds: int) -> str:
     return f'add_header Cache-Control "public, max-age={seconds}" always;'
 
 
+# Any path with a segment starting with ".". The first regex location in the snippet: nginx
+# takes the first regex that matches, and a metadata file's (below) would match a scratch copy.
+_HIDDEN = 'location ~ "/\\." { return 404; }'
+
+
 def _static_part(site_root: str) -> list[str]:
     types = mime_types()
     by_type: dict[str, list[str]] = {}
@@ -193,8 +202,11 @@ def _static_part(site_root: str) -> list[str]:
         *(f"    {media} {' '.join(suffixes)};" for media, suffixes in by_type.items()),
         "}",
         "",
+        "# dot-named files and folders are not the site's: its state, the scratch of an export",
+        _HIDDEN,
         f"location / {{ try_files $uri $uri/index.html =404; {_cache(HTML_MAX_AGE)} }}",
-        f"location ^~ /static/ {{ try_files $uri =404; {_cache(STATIC_MAX_AGE)} }}",
+        # ^~ skips the regex locations: the rule against dot-names is repeated inside
+        f"location ^~ /static/ {{ {_HIDDEN} try_files $uri =404; {_cache(STATIC_MAX_AGE)} }}",
         f'location ~ "/{re.escape(PREVIEW_FILE)}$" {{ {_cache(PREVIEW_MAX_AGE)} }}',
         "",
         "# metadata files: exact names, since several share an extension with other types;",

@@ -33,7 +33,7 @@ from faircat.publisher.pages import Site
 from faircat.publisher.plan import PREVIEW, landing_files
 from faircat.publisher.previews import Previews
 from faircat.publisher.publish import STORED, Rendered, Task, render_task
-from faircat.publisher.writer import Link, replace_tail, write_directory
+from faircat.publisher.writer import Link, file_mode, replace_tail, write_directory
 
 BATCH = 32  # records or pages per task: amortises the task's pickling and round trip
 START_AFTER = 2 * BATCH  # done in this process before workers are worth starting
@@ -78,6 +78,7 @@ class PageBuilder:
         self.target = target
         self.previews = Previews(target.previews)
         self.shared: dict[str, tuple[Path, int] | None] = {}  # preview key -> (file, links)
+        self.mode = file_mode()  # files linked must have it; read once a run, not once a page
 
     def write(
         self,
@@ -114,7 +115,7 @@ class PageBuilder:
         if not target.fresh:
             _link_unchanged(target.root / rel, files, links)
         files["index.html"] = render_landing(page).encode("utf-8")  # or the tombstone
-        folder = write_directory(target.root, rel, files, links, fresh=target.fresh)
+        folder = write_directory(target.root, rel, files, links, fresh=target.fresh, mode=self.mode)
         if key is not None and key not in self.shared:
             self.shared[key] = (folder / PREVIEW, 1) if shown else None
         return digest

@@ -14,8 +14,9 @@ byte-identical PNGs with given matplotlib and Pillow versions. The cost (~0.1-0.
 docs/perf-previews.md) is why the publisher goes through :class:`PreviewCache`, keyed by the data
 file's content.
 
-A file without a plottable default (no signal, empty, not numeric, all NaN) raises
-:class:`PreviewError`; the publisher skips the preview and carries on.
+A file without a plottable default (no signal, empty, not numeric, all NaN, or a group or signal
+behind a link that cannot be followed: a cycle, a dangling soft link, an external file that is
+gone) raises :class:`PreviewError`; the publisher skips the preview and carries on.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import logging
 import math
 import os
 import re
-import tempfile
+import secrets
 import warnings
 from collections.abc import Callable
 from functools import cache
@@ -61,9 +62,7 @@ class PreviewError(FaircatError):
 
     def __init__(self, path: object, problem: str, *, retry: bool = False) -> None:
         super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
-        self.retry = retry
+        self.path, self.problem, self.retry = path, problem, retry
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -107,11 +106,41 @@ def _read(dataset: h5py.Dataset, index: tuple[Any, ...] = ()) -> np.ndarray:
     return data.astype(np.uint8) if data.dtype.kind == "b" else data
 
 
+_LINK_ERRORS = (KeyError, RuntimeError, OSError)  # h5py's, for a link it cannot follow
+
+
+def _member(group: h5py.Group, name: str, path: Path) -> h5py.HLObject | None:
+    """``group[name]``, None when there is no such member; a PreviewError naming the link when
+    one cannot be followed (h5py raises RuntimeError for a cycle: it would stop the export)."""
+    error = None
+    try:
+        found = group.get(name)  # None for a dangling link too
+    except _LINK_ERRORS as exc:
+        found, error = None, (str(exc).splitlines() or [type(exc).__name__])[0]
+    if found is not None:
+        return found
+    try:
+        link = group.get(name, getlink=True)
+    except _LINK_ERRORS:  # a broken link on the way there
+        link = None
+    where = name if name.startswith("/") else f"{group.name.rstrip('/')}/{name}"
+    if isinstance(link, h5py.ExternalLink):  # the file may come back (a mount): retry
+        text = f"{where} is an external link to {link.filename}:{link.path} that cannot be opened"
+        raise PreviewError(path, text, retry=True)
+    if isinstance(link, h5py.SoftLink):
+        error = f"a soft link to {link.path} that cannot be followed: {error or 'no such object'}"
+        raise PreviewError(path, f"{where} is {error}")
+    if error is not None:
+        raise PreviewError(path, f"{where} cannot be followed ({error})")
+    return None
+
+
 def _axis(group: h5py.Group, name: str | None, length: int) -> tuple[np.ndarray, str] | None:
     """Values and label of an axis dataset matching ``length`` points (or bin edges)."""
-    if not name or name == "." or name not in group:
+    try:
+        axis = group.get(name) if name and name != "." else None
+    except _LINK_ERRORS:  # a broken link: plotted against the index instead
         return None
-    axis = group[name]
     if not isinstance(axis, h5py.Dataset) or not _numeric(axis) or axis.ndim != 1:
         return None
     if axis.shape[0] not in (length, length + 1) or length > MAX_READ:
@@ -145,10 +174,10 @@ def _load(path: Path, plot: NexusPlot) -> _Plot:
     except OSError as exc:
         raise PreviewError(path, f"cannot open as HDF5 ({str(exc).splitlines()[0]})") from None
     with handle:
-        group = handle.get(plot.path)
+        group = _member(handle, plot.path, path)
         if not isinstance(group, h5py.Group):
             raise PreviewError(path, f"no NXdata group at {plot.path}")
-        signal = group.get(plot.signal)
+        signal = _member(group, plot.signal, path)
         where = f"{plot.path.rstrip('/')}/{plot.signal}"
         if not isinstance(signal, h5py.Dataset):
             raise PreviewError(path, f"no signal dataset {where}")
@@ -199,20 +228,6 @@ def _matplotlib() -> Any:
     from matplotlib.figure import Figure
 
     return matplotlib, Figure, FigureCanvasAgg, Normalize, LogNorm
-
-
-def _changed_rc(matplotlib: Any) -> dict[str, Any]:
-    """The rcParams that differ from matplotlib's defaults, with their default values.
-
-    ``rc_context(rcParamsDefault)`` would do, but validates all ~300 keys: 24 ms a preview.
-    dict methods skip RcParams' per-key lookup (and its deprecation warnings).
-    """
-    defaults = matplotlib.rcParamsDefault
-    return {
-        key: dict.__getitem__(defaults, key)
-        for key, value in dict.items(matplotlib.rcParams)
-        if key != "backend" and dict.__getitem__(defaults, key) != value
-    }
 
 
 def _decades(values: np.ndarray) -> float:
@@ -370,14 +385,15 @@ class PreviewCache:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    # no fsync: a cache entry lost in a crash is rendered again, never half-read
+    # no fsync: a cache entry lost in a crash is rendered again, never half-read. 0666 less the
+    # umask, like the site's files (mkstemp would make 0600): the cache may be shared.
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    temp = path.with_name(f".tmp-{secrets.token_hex(8)}{path.suffix}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; the site's web server must read copies
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise

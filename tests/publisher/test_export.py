@@ -7,104 +7,16 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from faircat.catalogue.ingest import ingest_paths
-from faircat.catalogue.models import (
-    DataPublication,
-    Investigation,
-    LogbookEvent,
-    Parameter,
-    ParameterType,
-    User,
-)
-from faircat.catalogue.vocab import (
-    DoiState,
-    EventCategory,
-    EventType,
-    MemberRole,
-    PublicationKind,
-    ValueType,
-)
-from faircat.demo.nexusgen import UserSpec, example_spec, write_nexus
+from faircat.catalogue.models import Investigation
 from faircat.publisher.export import export_site
-from faircat.publisher.manifest import Manifest
 from tests.catalogue import factories as f
-
-NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-SENTINEL = "ZQXJSENTINEL"  # never a substring of anything real
-
-
-def s(what: str) -> str:
-    return f"{SENTINEL}-{what}"
-
-
-def _files(catalogue, tmp_path: Path, proposal: str, start: datetime, n: int,
-           title: str, folder: str) -> list[Path]:
-    paths = []
-    for scan in range(1, n + 1):
-        spec = example_spec(
-            "mx", scan, proposal=proposal, visit=1, title=title,
-            start=start + timedelta(hours=scan), end=start + timedelta(hours=scan, minutes=5),
-            users=(UserSpec("Ada Lovelace", "principal_investigator", "Uni",
-                            "0000-0002-1825-0097", f"{s('email')}@example.org"),),
-        )
-        paths.append(write_nexus(tmp_path / folder / f"{proposal}_{scan}.nxs", spec))
-    report = ingest_paths(catalogue.engine, paths, readers=0)
-    assert report.ok, report.errors
-    return paths
-
-
-@pytest.fixture
-def world(catalogue, tmp_path):
-    """Experiments in every state, with sentinels planted in everything restricted."""
-    with catalogue.transaction() as session:
-        f.instrument(session, "XALOC", "mx")
-        f.user(session, "pi", email=f"{s('member-email')}@example.org")
-    public_start = NOW - timedelta(days=4 * 365)
-    # public: data under a folder whose name must never appear (storage paths are restricted)
-    _files(catalogue, tmp_path, "PUB", public_start, 2, "Open lysozyme scan", s("path"))
-    _files(catalogue, tmp_path, "EMB", NOW - timedelta(days=200), 2, s("embargoed-dataset"), "e")
-    _files(catalogue, tmp_path, "REG", NOW - timedelta(days=300), 1, s("registered-dataset"), "r")
-    _files(catalogue, tmp_path, "RUN", NOW - timedelta(hours=5), 1, s("running-dataset"), "a")
-    with catalogue.transaction() as session:
-        invs = {i.proposal: i for i in session.scalars(select(Investigation))}
-        invs["PUB"].title, invs["PUB"].summary = "Open experiment on lysozyme", "A public summary."
-        invs["EMB"].title, invs["EMB"].summary = s("embargoed-title"), s("embargoed-summary")
-        invs["REG"].title, invs["REG"].summary = "Registered but embargoed", s("registered-summary")
-        invs["RUN"].title = s("running-title")
-        session.add(DataPublication(
-            kind=PublicationKind.INVESTIGATION, investigation_id=invs["REG"].id,
-            doi="10.80100/tls.reg-1", title=invs["REG"].title, licence="CC-BY-4.0",
-            doi_state=DoiState.REGISTERED))
-        invs["REG"].doi = "10.80100/tls.reg-1"
-        pi = session.scalar(select(User).where(User.username == "pi"))
-        f_inv = invs["PUB"]
-        from faircat.catalogue.investigations import add_member
-
-        add_member(session, f_inv, pi, MemberRole.CO_PROPOSER)
-        session.add(LogbookEvent(investigation_id=f_inv.id, type=EventType.ANNOTATION,
-                                 category=EventCategory.COMMENT, content=s("logbook")))
-        secret = ParameterType(name=s("restricted-parameter"), unit="", public=False,
-                               value_type=ValueType.STRING)
-        dataset_id = f_inv.datasets[0].id
-        session.add(Parameter(type=secret, dataset_id=dataset_id, string_value=s("value")))
-    return catalogue
-
-
-def all_text(root: Path) -> str:
-    chunks = []
-    for path in root.rglob("*"):
-        chunks.append(str(path.relative_to(root)))
-        if path.is_symlink():
-            chunks.append(os.readlink(path))
-        elif path.is_file():
-            chunks.append(path.read_bytes().decode("utf-8", "replace"))
-    return "\n".join(chunks)
+from tests.publisher.exportworld import NOW, SENTINEL, all_text, complete
 
 
 def test_nothing_restricted_reaches_the_site(world, tmp_path):
@@ -175,28 +87,11 @@ def test_release_moves_a_record_into_the_site(world, tmp_path):
     assert "Now released" in all_text(out)
 
 
-def _complete(out: Path) -> None:
-    """Every page named in the manifest is whole: index.html plus its metadata files."""
-    manifest = Manifest.read(out)
-    assert manifest is not None
-    paths = manifest.paths()
-    manifest.close()
-    assert paths
-    for path in paths:
-        folder = out / path.strip("/")
-        assert (folder / "index.html").is_file(), path
-        html = (folder / "index.html").read_text()
-        assert html.rstrip().endswith("</html>"), path
-        for name in ("datacite.xml", "linkset.json", "citation.bib"):
-            assert (folder / name).is_file(), (path, name)
-    assert (out / "index.html").is_file() and (out / "sitemap.xml").is_file()
-
-
 @pytest.mark.slow
 def test_kill_9_during_export_leaves_a_complete_site(world, tmp_path):
     out = tmp_path / "site"
     export_site(world, out=out, now=NOW)
-    _complete(out)
+    complete(out)
     env = {**os.environ, "FAIRCAT_DATABASE_URL": world.settings.database_url,
            "FAIRCAT_INSTANCE_PATH": str(world.settings.instance_path),
            "FAIRCAT_SITE_DIR": str(out), "FAIRCAT_CONFIG": "",
@@ -209,9 +104,9 @@ def test_kill_9_during_export_leaves_a_complete_site(world, tmp_path):
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        _complete(out)
+        complete(out)
     subprocess.run(command, env=env, check=True, capture_output=True)
-    _complete(out)
+    complete(out)
     # the last run cleared the scratch trees the killed ones left beside the site
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".site.build-")]
 
@@ -370,7 +265,7 @@ def test_a_record_that_disappears_loses_its_page_everywhere(world, tmp_path):
     for name in ("search/index.json", "sitemap.xml"):
         text = (out / name).read_text()
         assert "tls.pub-1.renamed" in text and f"tls.pub-1.{old_doi.lower()}/" not in text
-    _complete(out)
+    complete(out)
 
 
 def test_full_export_keeps_the_last_valid_page_of_a_refused_record(world, tmp_path):
@@ -383,7 +278,7 @@ def test_full_export_keeps_the_last_valid_page_of_a_refused_record(world, tmp_pa
     assert any("title" in problem for problem in report.skipped)
     page = out / "doi" / "10.80100" / "tls.pub-1" / "index.html"
     assert "Open experiment on lysozyme" in page.read_text()
-    _complete(out)
+    complete(out)
 
 
 def test_a_site_without_a_valid_manifest_is_rebuilt_whole(world, tmp_path):
@@ -413,7 +308,7 @@ def test_a_large_incremental_export_uses_the_workers_too(world, tmp_path):
     assert new.keys() == whole.keys()
     differ = {name for name in new if new[name] != whole[name]}
     assert differ == {"doi/10.80100/tls.reg-1/index.html"}, differ
-    _complete(out)
+    complete(out)
 
 
 def test_a_release_onto_a_new_beamline_draws_its_pages_with_the_new_navigation(world, tmp_path):
@@ -527,4 +422,4 @@ def test_a_rewritten_page_links_the_files_that_did_not_change(world, tmp_path):
     assert "A corrected title" in after["index.html"][1].decode()
     assert "citation.bib" in same and "index.html" not in same
     assert linked == same  # every unchanged file kept (linked), every changed one new
-    _complete(out)
+    complete(out)

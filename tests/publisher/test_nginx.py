@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -20,6 +23,7 @@ from faircat.crosswalks import linkset, registry, urls
 from faircat.crosswalks.view import FileView
 from faircat.publisher.nginx import (
     MAX_ITEM_LINKS,
+    generic_config,
     link_header,
     media_type,
     mime_types,
@@ -180,13 +184,15 @@ def _write_site(root: Path) -> None:
     (root / "static" / "site.css").write_text("body { margin: 0 }\n")
 
 
-def _server_config(tmp: Path, snippet: Path, port: int) -> Path:
+def _server_config(tmp: Path, snippet: Path, port: int, user: str | None = None) -> Path:
     config = tmp / "nginx.conf"
     temp = tmp / "temp"
     temp.mkdir()
+    # as root with a user: a master process and workers as that user, as nginx is deployed
+    processes = f"user {user};" if user else "master_process off;"
     config.write_text(
         f"""daemon off;
-master_process off;
+{processes}
 pid {tmp / "nginx.pid"};
 error_log {tmp / "error.log"} warn;
 events {{ worker_connections 64; }}
@@ -208,13 +214,14 @@ http {{
 
 
 @contextmanager
-def _running_nginx(tmp_path: Path, snippet_text: str) -> Iterator[str]:
-    """nginx serving ``snippet_text`` inside a server block on a free port; yields its URL."""
+def _running_nginx(tmp_path: Path, snippet_text: str, user: str | None = None) -> Iterator[str]:
+    """nginx serving ``snippet_text`` inside a server block on a free port; yields its URL.
+    ``user``: its workers' (as root only), else one process as the test's user."""
     assert NGINX is not None
     snippet = tmp_path / "faircat.conf"
     snippet.write_text(snippet_text)
     port = _free_port()
-    config = _server_config(tmp_path, snippet, port)
+    config = _server_config(tmp_path, snippet, port, user)
     check = subprocess.run(
         [NGINX, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(config)],
         capture_output=True,
@@ -311,8 +318,6 @@ def test_nginx_odd_doi_keeps_its_link_header(nginx_site: tuple[str, Path]) -> No
 @needs_nginx
 def test_generic_config_serves_signposting_for_any_number_of_pages(tmp_path: Path) -> None:
     """The constant-size snippet the export writes: Link header built from the DOI in the path."""
-    from faircat.publisher.nginx import generic_config
-
     site = tmp_path / "site"
     _write_site(site)
     (site / ".faircat").mkdir()
@@ -333,3 +338,66 @@ def test_generic_config_serves_signposting_for_any_number_of_pages(tmp_path: Pat
         assert status == 200
         assert headers["Content-Type"].startswith("application/vnd.datacite.datacite+xml")
         assert _get(f"{base}/.faircat/manifest.json")[0] == 404
+
+
+def _scratch_beside(site: Path, page: Path) -> list[str]:
+    """What an export in progress or killed leaves in the site (faircat.publisher.writer), as
+    URL paths."""
+    staged = page.with_name(f".{page.name}.new-abcd1234")
+    shutil.copytree(page, staged)
+    for path in (site / ".tmp-abcd1234", site / "static" / ".tmp-0123abcd"):
+        path.write_text("half a file")
+    (site / ".faircat").mkdir(exist_ok=True)
+    (site / ".faircat" / "nginx.conf").write_text("# the export's own")
+    url = "/" + quote(str(staged.relative_to(site)))
+    return [f"{url}/", f"{url}/index.html", f"{url}/datacite.xml", f"{url}/preview.png",
+            "/.tmp-abcd1234", "/static/.tmp-0123abcd", "/.faircat/nginx.conf", "/%2Efaircat/"]
+
+
+@needs_nginx
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "per-page"])
+def test_nginx_never_serves_dot_names(tmp_path: Path, generic: bool) -> None:
+    """Scratch folders of an export (a page built aside) and half-written files are never
+    served, whichever location would otherwise match (a metadata file's regex, /static/)."""
+    site = tmp_path / "site"
+    _write_site(site)
+    full = cases.full()
+    page_url = "/" + urls.doi_path(full.doi)
+    hidden = _scratch_beside(site, site / page_url.strip("/"))
+    if generic:
+        snippet = generic_config(str(site), "https://data.example.org", registry.metadata_files())
+    else:
+        snippet = nginx_config(str(site), [_page(r) for r in _records()])
+    with _running_nginx(tmp_path, snippet) as base:
+        assert _get(base + page_url)[0] == 200
+        assert _get(base + page_url + "datacite.xml")[0] == 200
+        assert _get(base + "/static/site.css")[0] == 200
+        assert {path: _get(base + path)[0] for path in hidden} == dict.fromkeys(hidden, 404)
+
+
+@needs_nginx
+@pytest.mark.skipif(os.geteuid() != 0, reason="nginx workers as another user need root")
+def test_nginx_workers_as_another_user_serve_an_export(world, tmp_path: Path) -> None:
+    """The deployment: nginx's workers run as their own user. A site root made by mkdtemp
+    (0700) got 403 for every page."""
+    from faircat.publisher.export import export_site
+    from tests.publisher.exportworld import NOW
+
+    base_folder = Path(tempfile.mkdtemp(prefix="faircat-nginx-"))  # pytest's are 0700
+    try:
+        base_folder.chmod(0o755)
+        site = base_folder / "site"
+        old = os.umask(0o022)
+        try:
+            export_site(world, out=site, now=NOW)
+        finally:
+            os.umask(old)
+        snippet = (site / ".faircat" / "nginx.conf").read_text()
+        with _running_nginx(tmp_path, snippet, user="nobody nogroup") as base:
+            for path in ("/", "/doi/10.80100/tls.pub-1/", "/doi/10.80100/tls.pub-1/datacite.xml",
+                         "/search/index.json", "/static/site.css"):
+                assert _get(base + path)[0] == 200, path
+            assert _get(base + "/.faircat/manifest.sqlite")[0] == 404
+    finally:
+        shutil.rmtree(base_folder, ignore_errors=True)
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import tracemalloc
 from pathlib import Path
@@ -17,6 +18,7 @@ from faircat.catalogue.nexus import NexusPlot, read_nexus
 from faircat.demo.nexusgen import example_spec, write_nexus
 from faircat.errors import FaircatError
 from faircat.publisher.preview import PreviewCache, PreviewError, preview_key, render_preview
+from faircat.publisher.writer import file_mode
 
 TECHNIQUES = ("mx", "powder", "xas", "saxs", "tomo")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -191,6 +193,63 @@ def test_files_that_cannot_be_opened(tmp_path: Path) -> None:
         render_preview(path, NexusPlot("/entry/nothing", "mu", ()))
 
 
+@pytest.mark.parametrize(
+    ("link", "problem", "retry"),
+    [
+        (h5py.SoftLink("/entry/data/sig"), "/entry/data/sig is a soft link to /entry/data/sig "
+         "that cannot be followed: Special link traversal failed (too many links)", False),
+        (h5py.SoftLink("/entry/nothing"), "/entry/data/sig is a soft link to /entry/nothing "
+         "that cannot be followed: no such object", False),
+        # the other file may come back: a cache must not remember this
+        (h5py.ExternalLink("missing.h5", "/x"), "/entry/data/sig is an external link to "
+         "missing.h5:/x that cannot be opened", True),
+    ],
+)
+def test_a_signal_behind_a_broken_link_is_a_preview_error(
+    tmp_path: Path, link: object, problem: str, retry: bool
+) -> None:
+    """h5py raises RuntimeError for a cycle: unhandled, it stopped the whole export."""
+    path, _ = _nexus(tmp_path, "xas")
+    with h5py.File(path, "a") as f:
+        f["entry/data/sig"] = link
+    with pytest.raises(PreviewError) as caught:
+        render_preview(path, NexusPlot("/entry/data", "sig", ("energy",)))
+    assert (caught.value.problem, caught.value.retry) == (problem, retry)
+
+
+def test_a_default_group_behind_a_broken_link_is_a_preview_error(tmp_path: Path) -> None:
+    path, plot = _nexus(tmp_path, "xas")
+    with h5py.File(path, "a") as f:
+        f["entry/plot"] = h5py.SoftLink("/entry/plot")
+        f["entry/a"] = h5py.SoftLink("/entry/b")
+        f["entry/b"] = h5py.SoftLink("/entry/a")
+        f["entry/data/energy_alias"] = h5py.SoftLink("/entry/data/energy_alias")
+    with pytest.raises(PreviewError) as caught:
+        render_preview(path, NexusPlot("/entry/plot", "mu", ()))
+    assert caught.value.problem.startswith("/entry/plot is a soft link to /entry/plot that ")
+    with pytest.raises(PreviewError) as caught:
+        render_preview(path, NexusPlot("/entry/a/data", "mu", ()))
+    assert caught.value.problem.startswith("/entry/a/data cannot be followed (Special link")
+    # an axis that cannot be followed: the curve is drawn against its index
+    index = render_preview(path, NexusPlot(plot.path, plot.signal, ()))
+    assert render_preview(path, NexusPlot(plot.path, plot.signal, ("energy_alias",))) == index
+
+
+def test_the_export_skips_the_preview_of_a_file_with_a_looped_signal(tmp_path: Path) -> None:
+    from faircat.catalogue.public import PreviewSource
+    from faircat.publisher.previews import Previews
+
+    path, plot = _nexus(tmp_path, "xas")
+    with h5py.File(path, "a") as f:
+        f["entry/data/looped"] = h5py.SoftLink("/entry/data/looped")
+        f["entry/data"].attrs["signal"] = "looped"
+    previews = Previews(tmp_path / "cache")
+    source = PreviewSource(str(path), plot.path, "5" * 64)
+    assert previews.get(source) is None  # and no exception: the export goes on
+    [none] = (tmp_path / "cache").rglob("*.none")
+    assert none.read_text() == "no default NXdata plot\n"
+
+
 # -- cache --------------------------------------------------------------------------------------
 
 
@@ -221,7 +280,7 @@ def test_cache_hit_does_not_render_again(tmp_path: Path) -> None:
     stored = tmp_path / "cache" / "ab" / f"{key}.png"
     assert stored.read_bytes() == b"\x89PNG fake"
     assert sorted(p.name for p in stored.parent.iterdir()) == [stored.name]  # no temp left over
-    assert stored.stat().st_mode & 0o044 == 0o044  # readable by the web server
+    assert stat.S_IMODE(stored.stat().st_mode) == file_mode()  # 0666 less the umask
 
 
 def test_cache_remembers_nothing_to_plot(tmp_path: Path) -> None:
