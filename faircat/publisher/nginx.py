@@ -38,6 +38,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from faircat.crosswalks import registry
+from faircat.publisher.headers import COMMON_HEADERS, HTML_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,16 @@ def nginx_uri(page_path: str) -> str | None:
 # -- the snippet --------------------------------------------------------------------------------
 
 
+# nginx inherits add_header from the server block only into locations that have none of their
+# own, and every location here sets Cache-Control: so each location repeats them.
+_SECURITY = " ".join(
+    f'add_header {name} "{value}" always;'
+    for name, value in {**COMMON_HEADERS, **HTML_HEADERS}.items()
+)
+
+
 def _cache(seconds: int) -> str:
-    return f'add_header Cache-Control "public, max-age={seconds}" always;'
+    return f'add_header Cache-Control "public, max-age={seconds}" always; {_SECURITY}'
 
 
 # Any path with a segment starting with ".". The first regex location in the snippet: nginx

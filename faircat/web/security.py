@@ -20,32 +20,13 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
+from faircat.publisher.headers import COMMON_HEADERS, CONTENT_SECURITY_POLICY, HTML_HEADERS
+
 log = logging.getLogger(__name__)
 
 MAX_ID = 2**63 - 1  # BIGINT; SQLite's INTEGER is 64-bit too
 
-# 'none' as the default: a page may load only what is listed. No 'unsafe-inline' anywhere.
-PORTAL_CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    ]
-)
-COMMON_HEADERS = {"X-Content-Type-Options": "nosniff"}
-HTML_HEADERS = {
-    "Content-Security-Policy": PORTAL_CSP,
-    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
-    # Portal URLs name embargoed experiments: other sites never see them in Referer.
-    "Referrer-Policy": "same-origin",
-}
-
+PORTAL_CSP = CONTENT_SECURITY_POLICY
 
 NOT_FOUND = "There is no such page, or it belongs to an experiment you are not in."
 

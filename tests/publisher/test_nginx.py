@@ -21,6 +21,7 @@ import pytest
 
 from faircat.crosswalks import linkset, registry, urls
 from faircat.crosswalks.view import FileView
+from faircat.publisher.headers import COMMON_HEADERS, HTML_HEADERS
 from faircat.publisher.nginx import (
     MAX_ITEM_LINKS,
     generic_config,
@@ -280,6 +281,10 @@ def test_nginx_serves_link_headers_and_types(nginx_site: tuple[str, Path]) -> No
     assert link.startswith(f'<https://doi.org/{full.doi}>; rel="cite-as", ')
     assert '; rel="describedby"; type="application/vnd.datacite.datacite+xml"' in link
     assert link == link_header(_page(full)[1]).replace('\\"', '"')
+    # the same security headers as faircat serve, on pages and on every other file
+    for name, value in {**COMMON_HEADERS, **HTML_HEADERS}.items():
+        assert headers[name] == value, name
+    assert _get(base + "/static/site.css")[1]["X-Content-Type-Options"] == "nosniff"
 
     expected = {
         "datacite.xml": "application/vnd.datacite.datacite+xml; charset=utf-8",
