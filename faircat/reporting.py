@@ -42,6 +42,9 @@ def run_ingest(
         def on_result(outcome: IngestResult | IngestError) -> None:
             if isinstance(outcome, IngestError):
                 bar.write(f"FAILED {outcome}", file=sys.stderr)
+            else:
+                for warning in outcome.warnings:
+                    bar.write(f"WARNING {outcome.path}: {warning}", file=sys.stderr)
             bar.update(1)
 
         report = ingest_paths(
@@ -52,7 +55,8 @@ def run_ingest(
     print(
         f"ingested {len(files)} files in {elapsed:.1f} s ({rate:.0f} files/s): "
         f"{report.count('created')} created, {report.count('updated')} updated, "
-        f"{report.count('unchanged')} unchanged, {len(report.errors)} failed",
+        f"{report.count('unchanged')} unchanged, {len(report.errors)} failed"
+        + (f" ({warned} read with warnings)" if (warned := report.warned) else ""),
         file=sys.stderr,
     )
     return report

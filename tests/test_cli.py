@@ -178,6 +178,18 @@ def test_ingest_reports_failures_and_exit_code(run, tmp_path):
     assert "1 unchanged" in again.output
 
 
+def test_ingest_names_links_it_skipped(run, tmp_path):
+    import h5py
+
+    run("instrument", "add", "XALOC", "--full-name", "XALOC MX", "--technique", "mx")
+    path = write_nexus(tmp_path / "loop.nxs", example_spec("mx", 1))
+    with h5py.File(path, "a") as f:
+        f["entry/loop"] = h5py.SoftLink("/entry/loop")
+    result = run("ingest", str(path), "--no-progress")  # exit 0: the file is read
+    assert "1 created" in result.output and "(1 read with warnings)" in result.output
+    assert f"WARNING {path}: skipped soft link /entry/loop -> /entry/loop" in result.output
+
+
 def test_config_show_masks_secrets(run):
     result = run("config", "show")
     assert "facility_embargo_years" in result.output

@@ -35,6 +35,8 @@ class IngestResult:
     status: Status
     investigation: str
     dataset_id: int
+    # What the reader skipped (links it could not follow): the file was read without it.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -48,6 +50,10 @@ class BatchReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def warned(self) -> int:
+        return sum(1 for r in self.results if r.warnings)
 
 
 def ingest_file(
@@ -89,7 +95,9 @@ def load_metadata(
         cache.discard()
         raise
     cache.commit()
-    return IngestResult(meta.path, status, label, dataset_id)  # type: ignore[arg-type]
+    return IngestResult(
+        meta.path, status, label, dataset_id, meta.warnings  # type: ignore[arg-type]
+    )
 
 
 def _read_chunk(paths: list[Path]) -> list[NexusMetadata | tuple[str, str]]:
