@@ -25,6 +25,8 @@ from faircat.instance import secret_key
 from faircat.oaipmh import create_provider
 from faircat.publisher.nginx import landing_link_header, mime_types
 from faircat.web.context import system_clock
+from faircat.web.api import routes as api_routes
+from faircat.web.downloads import confine_location, init_downloads
 from faircat.web.portal import init_portal
 from faircat.web.security import init_security
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     app.extensions["faircat"] = catalogue
     init_security(app)  # first: the portal's routes use its <id:...> converter
     init_portal(app)
+    init_downloads(app, settings)  # /data/: files, zips, HDF5; confined to data_roots
+    app.register_blueprint(api_routes.bp)
     site = settings.site_dir
 
     @app.get("/healthz")
@@ -79,9 +83,10 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     def download(doi: str, name: str):  # type: ignore[no-untyped-def]
         with catalogue.transaction() as session:
             location = public_file(session, doi, name, datetime.now(UTC))
-        if location is None or not Path(location).is_file():
+        real = confine_location(location, what=f"public file {doi}/{name}")
+        if real is None:  # unknown, restricted, or outside the data roots (logged)
             abort(404)
-        return send_file(location, as_attachment=True, download_name=name)
+        return send_file(real, as_attachment=True, download_name=name)
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

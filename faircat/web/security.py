@@ -97,6 +97,9 @@ def init_security(app: Flask) -> None:
         # the portal's look, so a 404 or 405 is a page, not a bare default.
         if error.code is None or error.code >= 500:
             return _server_error(error)
+        if request.path.startswith("/api/"):  # scripts get JSON, like the API's own errors
+            name = (error.name or "error").lower().replace(" ", "_")
+            return {"error": name, "message": error.description or error.name}, error.code
         if error.code == 404:  # the portal's words: no hint whether a restricted thing exists
             return error_page(404, "Not found", NOT_FOUND)
         return error_page(error.code, error.name, error.description or error.name)
