@@ -24,8 +24,8 @@ from faircat.crosswalks.registry import metadata_files
 from faircat.instance import secret_key
 from faircat.oaipmh import create_provider
 from faircat.publisher.nginx import landing_link_header, mime_types
-from faircat.web.context import system_clock
 from faircat.web.api import routes as api_routes
+from faircat.web.context import system_clock
 from faircat.web.downloads import confine_location, init_downloads
 from faircat.web.portal import init_portal
 from faircat.web.security import init_security

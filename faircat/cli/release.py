@@ -1,8 +1,4 @@
-"""``faircat release``, ``faircat scheduler`` and ``faircat doi ...``: the release job and DOIs.
-
-Added to the ``faircat`` command by :mod:`faircat.cli` at its end (see workflow_cli.py for why
-the groups are defined before importing faircat.cli).
-"""
+"""``faircat release``, ``faircat scheduler`` and ``faircat doi ...``: the release job and DOIs."""
 
 from __future__ import annotations
 
@@ -12,21 +8,16 @@ from datetime import UTC, datetime, timedelta
 import click
 from sqlalchemy import func, select
 
+from faircat.cli.tools import State, now_option, parse_now, pass_state, reports_errors
+
 
 @click.group()
 def doi() -> None:
     """DataCite DOIs: the outbox, drift repair, retries."""
 
 
-from faircat.clitools import State, parse_datetime, pass_state, reports_errors  # noqa: E402
-
-
-def _now(now_text: str | None) -> datetime:
-    return parse_datetime(now_text, "now") if now_text else datetime.now(UTC)
-
-
 @click.command()
-@click.option("--now", "now_text", metavar="ISO", help="Act as of this date-time (default: now).")
+@now_option
 @click.option(
     "--no-register", is_flag=True, help="Decide and export, but leave the DOI outbox for later."
 )
@@ -41,7 +32,11 @@ def release(state: State, now_text: str | None, no_register: bool) -> None:
     catalogue = state.catalogue()
     with page_progress() as on_page:
         report = run_release(
-            catalogue, state.settings, _now(now_text), register=not no_register, on_page=on_page
+            catalogue,
+            state.settings,
+            parse_now(now_text),
+            register=not no_register,
+            on_page=on_page,
         )
     click.echo(report.describe())
 
@@ -105,7 +100,7 @@ def doi_status(state: State, show_all: bool) -> None:
 
 @doi.command("reconcile")
 @click.option("--dry-run", is_flag=True, help="Report drift without repairing it.")
-@click.option("--now", "now_text", metavar="ISO", help="Act as of this date-time (default: now).")
+@now_option
 @pass_state
 @reports_errors
 def doi_reconcile(state: State, dry_run: bool, now_text: str | None) -> None:
@@ -115,7 +110,7 @@ def doi_reconcile(state: State, dry_run: bool, now_text: str | None) -> None:
     from faircat.publisher.registrar import sync_due
 
     catalogue = state.catalogue()
-    now = _now(now_text)
+    now = parse_now(now_text)
     report = reconcile(catalogue, state.settings, now, repair=not dry_run)
     click.echo(report.describe())
     if not dry_run and report.drift:

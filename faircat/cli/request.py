@@ -1,15 +1,8 @@
-"""``faircat request ...`` and ``faircat mail send``: release requests and notification e-mail.
-
-:mod:`faircat.cli` adds both groups to the ``faircat`` command at its end. The groups are
-created before this module imports :mod:`faircat.cli`, so the import works whichever module
-is loaded first.
-"""
+"""``faircat request submit|list|show|approve|reject``: release requests (the curators' queue)."""
 
 from __future__ import annotations
 
 import json
-import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -17,32 +10,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from faircat.catalogue.vocab import RequestKind, RequestStatus
+from faircat.cli.tools import (
+    State,
+    now_option,
+    parse_datetime,
+    parse_now,
+    pass_state,
+    reports_errors,
+)
 from faircat.errors import NotFoundError
+
+_STATUSES = [s.value for s in RequestStatus] + ["all"]
 
 
 @click.group()
 def request() -> None:
     """Release requests: early release, extension, selection DOI, amendment, withdrawal."""
-
-
-@click.group()
-def mail() -> None:
-    """Notification e-mail."""
-
-
-# After the groups: faircat.cli imports them from here at its end (see the module docstring).
-from faircat.clitools import State, parse_datetime, pass_state, reports_errors  # noqa: E402
-
-_STATUSES = [s.value for s in RequestStatus] + ["all"]
-
-
-def _now(now_text: str | None) -> datetime:
-    return parse_datetime(now_text, "now") if now_text else datetime.now(UTC)
-
-
-now_option = click.option(
-    "--now", "now_text", metavar="ISO", help="Act as of this date-time (default: now)."
-)
 
 
 @request.command("submit")
@@ -91,7 +74,7 @@ def request_submit(
     from faircat.catalogue.accounts import get_user
     from faircat.catalogue.investigations import get_investigation
 
-    now = _now(now_text)
+    now = parse_now(now_text)
     with state.catalogue().transaction() as session:
         inv = get_investigation(session, experiment)
         payload: dict[str, Any] = {}
@@ -195,7 +178,7 @@ def _decide(state: State, request_id: int, username: str, approve: bool, comment
             request_id=request_id,
             approve=approve,
             comment=comment,
-            now=_now(now_text),
+            now=parse_now(now_text),
             settings=state.settings,
         )
         what = f"{requests.KIND_LABELS[row.kind]} for {_label(session, row.investigation_id)}"
@@ -228,22 +211,6 @@ def request_reject(
 ) -> None:
     """Reject a pending request; the comment tells the requester why."""
     _decide(state, request_id, username, False, comment, now_text)
-
-
-@mail.command("send")
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1))
-@now_option
-@pass_state
-@reports_errors
-def mail_send(state: State, limit: int, now_text: str | None) -> None:
-    """E-mail notifications not sent yet (exit code 1 when some failed; they are kept)."""
-    from faircat.mail import send_pending
-
-    catalogue = state.catalogue()
-    report = send_pending(catalogue.sessions, state.settings, _now(now_text), limit=limit)
-    click.echo(report.describe())
-    if not report.ok:
-        sys.exit(1)
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
-"""What every ``faircat`` sub-command module shares: settings state, error reporting, dates.
+"""What every ``faircat`` command module shares: settings state, error reporting, dates.
 
-Kept apart from :mod:`faircat.cli` so that command modules import it without a cycle (``python
--m faircat.cli`` runs cli.py as ``__main__``, a second copy of the module).
+Command modules import from here, never from :mod:`faircat.cli` itself (which imports them).
 """
 
 from __future__ import annotations
@@ -69,3 +68,11 @@ def parse_datetime(value: str, what: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def parse_now(now_text: str | None) -> datetime:
+    """The ``--now`` option of the release and workflow commands: given, or the current time."""
+    return parse_datetime(now_text, "now") if now_text else datetime.now(UTC)
+
+
+now_option = click.option(
+    "--now", "now_text", metavar="ISO", help="Act as of this date-time (default: now)."
+)
