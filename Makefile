@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# The demo's pages, DOIs and file links point at the machine that serves it, not at the
+# facility's public host (OAI-PMH identifiers need a dotted domain, so that one is kept).
+DEMO_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install demo serve test lint bench clean
 
@@ -18,6 +21,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+demo: export FAIRCAT_FACILITY_BASE_URL ?= $(DEMO_URL)
+demo: export FAIRCAT_OAI_REPOSITORY_IDENTIFIER ?= data.alba.example.org
 demo: $(STAMP)
 	$(BIN)/faircat demo --reset
 	$(BIN)/faircat export --full
