@@ -40,7 +40,7 @@ from faircat.catalogue.models import (
 )
 from faircat.catalogue.vocab import LifecycleState, MemberRole, RequestKind, RequestStatus
 from faircat.errors import FaircatError
-from faircat.web import account, auth, context, experiments, reviews
+from faircat.web import account, auth, context, datasets, experiments, oidc, reviews
 from faircat.web.forms import MarkReadForm
 from faircat.web.security import NOT_FOUND, parse_id
 
@@ -48,7 +48,15 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 bp = Blueprint("portal", __name__, static_folder=str(STATIC), static_url_path="/static")
 csrf = CSRFProtect()
 
-PUBLIC_ENDPOINTS = frozenset({"portal.home", "portal.static", "portal.auth.login"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "portal.home",
+        "portal.static",
+        "portal.auth.login",
+        "portal.oidc.start",
+        "portal.oidc.callback",
+    }
+)
 
 KIND_LABELS = {
     RequestKind.EARLY_RELEASE: "Early release",
@@ -255,8 +263,11 @@ def format_age(moment: datetime | None) -> str:
 
 @bp.context_processor
 def portal_globals() -> dict[str, Any]:
+    settings = context.catalogue().settings
     return {
-        "facility": context.catalogue().settings.facility_name,
+        "facility": settings.facility_name,
+        # the published site's name: one brand from the landing pages to the portal and back
+        "site_name": f"{settings.facility_short_name} open data",
         "kind_labels": KIND_LABELS,
         "role_labels": ROLE_LABELS,
         "state_badges": STATE_BADGES,
@@ -279,5 +290,7 @@ def init_portal(app: Flask) -> None:
 
 bp.register_blueprint(account.bp)
 bp.register_blueprint(auth.bp)
+bp.register_blueprint(oidc.bp)
 bp.register_blueprint(experiments.bp)
 bp.register_blueprint(reviews.bp)
+bp.register_blueprint(datasets.bp)

@@ -76,12 +76,14 @@ def error_page(status: int, title: str, message: str) -> ResponseReturnValue:
     """A page in the portal's look (the site's 404s use it too)."""
     from faircat.web import context
 
+    settings = context.catalogue().settings
     page = render_template(
         "portal/error.html",
         status=status,
         title=title,
         message=message,
-        facility=context.catalogue().settings.facility_name,
+        facility=settings.facility_name,
+        site_name=f"{settings.facility_short_name} open data",
     )
     return page, status
 

@@ -128,3 +128,13 @@ def test_an_unexpected_error_is_a_styled_500_that_reveals_nothing(fragile_app, c
 def test_site_paths_the_filesystem_cannot_hold_are_404(client, world):
     for path in ("/" + "a" * 300, "/" + "a" * 300 + "/" + "b" * 300, "/x%00y"):
         assert client.get(path).status_code == 404, path[:20]
+
+
+def test_one_brand_from_the_site_to_the_portal_and_back(client, world):
+    from faircat.publisher import render
+    from tests.publisher import pagefixtures
+
+    landing = render.render_landing(pagefixtures.open_dataset())
+    assert '<a href="/portal/" class="site-nav__portal">Your experiments</a>' in landing
+    portal = client.get("/portal/login").get_data(as_text=True)
+    assert '<a class="site-name" href="/">TLS open data</a>' in portal
