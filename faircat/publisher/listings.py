@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from faircat.catalogue.models.published import PublishedRecord as R
 from faircat.publisher.pages import Link, ListingPage, Site
-from faircat.publisher.render import render_listing, render_search
+from faircat.publisher.render import render_listing, render_not_found, render_search
 
 HOME_RECENT = 30
 SHARD = 5_000  # record ids per shard: a sitemap file each past 50,000 URLs
@@ -217,4 +217,5 @@ def listing_files(experiment_rows: list[Row], datasets: int, site: Site) -> dict
     files |= _browse(site, "/techniques/", "Techniques", by_technique, "technique")
     files |= _browse(site, "/years/", "Years of release", by_year, "year")
     files["search/index.html"] = render_search(site).encode()
+    files["404.html"] = render_not_found(site).encode()
     return {name.lstrip("/"): data for name, data in files.items()}

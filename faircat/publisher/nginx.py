@@ -204,6 +204,7 @@ def _static_part(site_root: str) -> list[str]:
         "# Do not edit: it is rewritten on every export (see docs/deployment.md).",
         f"root {_quote(site_root)};",
         "index index.html;",
+        "error_page 404 /404.html;",
         "charset utf-8;",
         f"charset_types {' '.join(CHARSET_TYPES)};",
         "default_type application/octet-stream;",

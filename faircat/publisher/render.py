@@ -261,6 +261,13 @@ def render_search(site: Site) -> str:
     )
 
 
+def render_not_found(site: Site) -> str:
+    """``/404.html``: what the web server answers for a path the site does not have."""
+    return ENV.get_template("not_found.html").render(
+        site=site, canonical=_site_url(site, "/404.html"), current=""
+    )
+
+
 def _walk(folder: Traversable, prefix: str = "") -> dict[str, bytes]:
     result: dict[str, bytes] = {}
     for entry in folder.iterdir():

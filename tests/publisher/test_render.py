@@ -279,3 +279,14 @@ def test_static_files() -> None:
     css = assets["site.css"].decode()
     assert "@import" not in css and "url(http" not in css  # works offline
     assert b"/search/index.json" in assets["search.js"]
+
+
+def test_the_site_has_a_styled_not_found_page_the_web_server_serves():
+    from faircat.publisher.nginx import generic_config
+    from faircat.publisher.render import render_not_found
+    from tests.publisher.pagefixtures import SITE
+
+    page = render_not_found(SITE)
+    assert '<meta name="robots" content="noindex">' in page
+    assert 'href="/portal/"' in page and "Not found" in page
+    assert "error_page 404 /404.html;" in generic_config("/srv/site", SITE.base_url, [])
