@@ -25,6 +25,7 @@ from faircat.catalogue.models import (
     User,
 )
 from faircat.catalogue.vocab import RequestStatus
+from faircat.catalogue.workspace.naming import display_name
 from faircat.errors import FaircatError
 from faircat.web import context
 from faircat.web.forms import DecisionForm
@@ -56,7 +57,12 @@ def _details(session: Session, found: ReleaseRequest) -> dict[str, Any]:
     payload = dict(found.payload or {})
     ids = payload.get("dataset_ids") or []
     names = (
-        dict(session.execute(select(Dataset.id, Dataset.name).where(Dataset.id.in_(ids))).all())
+        {
+            row.id: display_name(row.name, row.title)
+            for row in session.execute(
+                select(Dataset.id, Dataset.name, Dataset.title).where(Dataset.id.in_(ids))
+            )
+        }
         if ids
         else {}
     )
