@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from faircat.catalogue import requests as workflow
@@ -99,10 +99,16 @@ def _selection_data(session: Session, investigation: Investigation) -> dict[str,
     }
 
 
-def _datasets(session: Session, investigation: Investigation) -> list[Dataset]:
+# Above this many datasets the experiment page links to the selection form instead of
+# rendering a checkbox per dataset inline (5,000 checkboxes weigh a megabyte and a second).
+INLINE_SELECTION = 300
+
+
+def _datasets(session: Session, investigation: Investigation) -> list[Any]:
+    """(id, name, title, type) of the experiment's datasets: columns, not ORM objects."""
     return list(
-        session.scalars(
-            select(Dataset)
+        session.execute(
+            select(Dataset.id, Dataset.name, Dataset.title, Dataset.type)
             .where(Dataset.investigation_id == investigation.id)
             .order_by(Dataset.start_time, Dataset.name)
         )
@@ -187,11 +193,23 @@ def _render(
         investigation, principal, target = context.experiment_for(session, label, user, at)
         may_request = decide(principal, Action.REQUEST, target)
         forms: dict[RequestKind, FlaskForm] = {}
+        linked: RequestKind | None = None
         if may_request:
             has_dois = bool(_publications(session, investigation))
+            inline = (
+                request.args.get("form") == slug(RequestKind.SELECTION_DOI)
+                or session.scalar(
+                    select(func.count(Dataset.id)).where(
+                        Dataset.investigation_id == investigation.id
+                    )
+                )
+                <= INLINE_SELECTION
+            )
             for kind, states in OFFERED.items():
                 if posted is not None and posted[0] is kind:
                     forms[kind] = posted[1]
+                elif kind is RequestKind.SELECTION_DOI and not inline and target.state in states:
+                    linked = kind
                 elif target.state in states and (kind is not RequestKind.AMENDMENT or has_dois):
                     data = None
                     if kind is RequestKind.SELECTION_DOI:
@@ -218,7 +236,10 @@ def _render(
                 **data,
                 requests=workflow.requests_for(session, investigation),
                 forms=forms,
-                open_kind=posted[0] if posted else None,
+                linked_form=linked,
+                open_kind=posted[0] if posted else (
+                    RequestKind.SELECTION_DOI if request.args.get("form") else None
+                ),
                 slug=slug,
             ),
             status,

@@ -170,3 +170,23 @@ def test_display_name():
     assert display_name("scan_0042") == "scan_0042"
     assert display_name("x", "x") == "x"
     assert display_name("x", "t" * 300).endswith("…")
+
+
+def test_a_big_experiment_links_to_the_selection_form_instead_of_inlining_it(
+    client, world, catalogue
+):
+    from faircat.web.experiments import INLINE_SELECTION
+
+    with catalogue.transaction() as session:
+        inv = session.scalar(select(Investigation).where(Investigation.proposal == "EMB1"))
+        session.add_all(
+            Dataset(investigation_id=inv.id, name=f"bulk_{n:04d}", type=DatasetType.RAW)
+            for n in range(INLINE_SELECTION)
+        )
+    login(client, "pia")
+    url = f"/portal/experiments/{world.embargoed}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="selection-doi-dataset_ids"' not in page
+    assert '?form=selection-doi#ask">open the form to choose them</a>' in page
+    full = client.get(url + "?form=selection-doi").get_data(as_text=True)
+    assert full.count('name="selection-doi-dataset_ids"') == INLINE_SELECTION + 3
