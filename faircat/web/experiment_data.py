@@ -110,7 +110,11 @@ def data_context(
         landing = session.scalar(
             select(PublishedRecord.path).where(PublishedRecord.pid == investigation.doi)
         )
+    count = session.scalar(
+        select(func.count(Dataset.id)).where(Dataset.investigation_id == investigation.id)
+    )
     return {
+        "dataset_count": count or 0,
         "table": page,
         "query": query,
         "table_problem": problem,
