@@ -20,7 +20,7 @@ from faircat.catalogue.vocab import DatasetType, LifecycleState
 from faircat.catalogue.workspace.datasets import SORTS, DatasetQuery, list_datasets
 from faircat.catalogue.workspace.experiments import ExperimentQuery
 from faircat.errors import ValidationError
-from faircat.web.security import parse_id
+from faircat.web.security import MAX_ID32, parse_id
 
 PAGE = 100
 SORT_LABELS = {
@@ -43,15 +43,15 @@ def query_from(args: Mapping[str, str]) -> DatasetQuery:
         raise ValidationError(f"limit {limit_text!r} is not a number", field="limit")
     sample = args.get("sample") or None
     technique = args.get("technique") or None
-    if sample is not None and parse_id(sample) is None:
+    if sample is not None and parse_id(sample, MAX_ID32) is None:
         raise ValidationError(f"unknown sample {sample!r}", field="sample")
-    if technique is not None and parse_id(technique) is None:
+    if technique is not None and parse_id(technique, MAX_ID32) is None:
         raise ValidationError(f"unknown technique {technique!r}", field="technique")
     return DatasetQuery(
         text=args.get("q", "").strip(),
         type=args.get("type", ""),
-        sample_id=parse_id(sample),
-        technique_id=parse_id(technique),
+        sample_id=parse_id(sample, MAX_ID32),
+        technique_id=parse_id(technique, MAX_ID32),
         sort=sort,
         descending=descending,
         after=args.get("after") or None,

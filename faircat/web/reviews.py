@@ -77,7 +77,7 @@ def _details(session: Session, found: ReleaseRequest) -> dict[str, Any]:
     }
 
 
-@bp.get("/requests/<id:request_id>")
+@bp.get("/requests/<id32:request_id>")
 def show(request_id: int) -> ResponseReturnValue:
     return _render(request_id)
 
@@ -110,7 +110,7 @@ def _render(request_id: int, form: DecisionForm | None = None, status: int = 200
         )
 
 
-@bp.post("/requests/<id:request_id>/decision")
+@bp.post("/requests/<id32:request_id>/decision")
 def decision(request_id: int) -> ResponseReturnValue:
     _staff_only()
     form = DecisionForm()

@@ -24,7 +24,8 @@ from faircat.publisher.headers import COMMON_HEADERS, CONTENT_SECURITY_POLICY, H
 
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**63 - 1  # BIGINT; SQLite's INTEGER is 64-bit too
+MAX_ID = 2**63 - 1  # BIGINT keys (datasets, files, notifications: BigIdMixin)
+MAX_ID32 = 2**31 - 1  # INTEGER keys on PostgreSQL (requests, samples, users: IdMixin)
 
 PORTAL_CSP = CONTENT_SECURITY_POLICY
 
@@ -32,19 +33,29 @@ NOT_FOUND = "There is no such page, or it belongs to an experiment you are not i
 
 
 class IdConverter(IntegerConverter):
-    """A database id: 1 to 2**63-1, ASCII digits only (werkzeug's int accepts no sign)."""
+    """``<id:...>``: a 64-bit key, 1 to 2**63-1, ASCII digits only (werkzeug's int accepts no
+    sign). For the tables of BigIdMixin (datasets, files, notifications)."""
 
     def __init__(self, map: Any, **kwargs: Any) -> None:
         super().__init__(map, min=1, max=MAX_ID, **kwargs)
 
 
-def parse_id(text: str | None) -> int | None:
+class Id32Converter(IntegerConverter):
+    """``<id32:...>``: a 32-bit key, 1 to 2**31-1: PostgreSQL refuses a larger value for an
+    INTEGER column with an error, not an empty result. For the tables of IdMixin."""
+
+    def __init__(self, map: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=1, max=MAX_ID32, **kwargs)
+
+
+def parse_id(text: str | None, largest: int = MAX_ID) -> int | None:
     """An id typed into a form field, or None when it could not be one (``"²"``, ``"-1"``,
-    ``"99999999999999999999"``): ``str.isdigit`` alone lets such values reach the database."""
+    ``"99999999999999999999"``): ``str.isdigit`` alone lets such values reach the database.
+    ``largest=MAX_ID32`` for the keys of 32-bit tables."""
     if not text or len(text) > 19 or not text.isascii() or not text.isdigit():
         return None
     value = int(text)
-    return value if 1 <= value <= MAX_ID else None
+    return value if 1 <= value <= largest else None
 
 
 def add_security_headers(response: Response) -> Response:
@@ -90,6 +101,7 @@ def error_page(status: int, title: str, message: str) -> ResponseReturnValue:
 
 def init_security(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["id32"] = Id32Converter
     app.after_request(add_security_headers)
     app.register_error_handler(InternalServerError, _server_error)
 

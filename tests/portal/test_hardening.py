@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from faircat.web.security import HTML_HEADERS, PORTAL_CSP, parse_id
+from faircat.web.security import HTML_HEADERS, MAX_ID32, PORTAL_CSP, parse_id
 from tests.portal.conftest import login, portal_app, post_form, text_of
 
 
 @pytest.mark.parametrize(
-    "request_id", [str(2**63), str(2**64 + 1), "9" * 40, "0", "-1", "1e3", "%C2%B2"]
+    "request_id", [str(2**31), str(2**63), str(2**64 + 1), "9" * 40, "0", "-1", "1e3", "%C2%B2"]
 )
 def test_request_ids_a_key_cannot_hold_are_404(client, world, request_id):
     login(client, "cure")
@@ -23,8 +23,9 @@ def test_request_ids_a_key_cannot_hold_are_404(client, world, request_id):
 
 
 def test_the_largest_valid_id_is_an_ordinary_unknown_request(client, world):
+    # requests have 32-bit keys (an INTEGER column on PostgreSQL)
     login(client, "cure")
-    assert client.get(f"/portal/requests/{2**63 - 1}").status_code == 404
+    assert client.get(f"/portal/requests/{2**31 - 1}").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -74,6 +75,7 @@ def test_marking_a_malformed_notification_read_changes_nothing(client, world, va
 def test_parse_id():
     assert parse_id("42") == 42
     assert parse_id(str(2**63 - 1)) == 2**63 - 1
+    assert parse_id(str(2**31), MAX_ID32) is None and parse_id(str(2**31 - 1), MAX_ID32)
     for bad in (None, "", "0", "-1", "+1", " 1", "²", "١", str(2**63), "9" * 30, "1.0"):
         assert parse_id(bad) is None, bad
 

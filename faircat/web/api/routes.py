@@ -138,8 +138,10 @@ def get_experiment(label: str) -> ResponseReturnValue:
         LABEL,
         Param("q", {"type": "string", "maxLength": 200}, "name, title or sample contains"),
         Param("type", {"type": "string", "enum": ["raw", "processed", "calibration"]}, "type"),
-        Param("sample", {"type": "integer", "minimum": 1}, "sample id"),
-        Param("technique", {"type": "integer", "minimum": 1}, "technique id"),
+        Param("sample", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "sample id"),
+        Param(
+            "technique", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "technique id"
+        ),
         Param(
             "sort",
             {
