@@ -169,6 +169,49 @@ SETTINGS: tuple[Setting, ...] = (
         "X-Forwarded-For is trusted for the client address; 0 trusts none (workers reached "
         "directly). Behind one nginx: 1.",
     ),
+    Setting(
+        "data_roots",
+        str,
+        "",
+        "Folders data files may be served from (downloads, zips, previews, the HDF5 explorer), "
+        "separated by ':' like PATH; a file whose location resolves (symlinks followed) outside "
+        "them is refused. Empty means <instance_path>/demo-data only: nothing else is served "
+        "until the facility's storage is listed here.",
+    ),
+    Setting(
+        "oidc_issuer",
+        str,
+        "",
+        "Facility sign-in: issuer URL of the facility's OpenID Connect provider (discovery at "
+        "<issuer>/.well-known/openid-configuration); empty switches it off. https:// (http:// "
+        "only on 127.0.0.1 or localhost).",
+    ),
+    Setting("oidc_client_id", str, "", "Client id of the portal at the OpenID Connect provider."),
+    Setting(
+        "oidc_client_secret", str, "", "Client secret of the portal at the provider.", secret=True
+    ),
+    Setting("oidc_scopes", str, "openid profile email", "Scopes asked for; must hold openid."),
+    Setting(
+        "oidc_match_claim",
+        str,
+        "preferred_username",
+        "Claim (ID token, else UserInfo) naming the account, compared with oidc_match_field.",
+    ),
+    Setting(
+        "oidc_match_field",
+        str,
+        "username",
+        "Account field the claim must equal: username, email (only with email_verified: true) "
+        "or orcid.",
+    ),
+    Setting("oidc_label", str, "", "Button text: 'Sign in with <it>'; empty: facility_name."),
+    Setting(
+        "oidc_redirect_uri",
+        str,
+        "",
+        "Callback URL registered at the provider; empty: built from the request. Behind a "
+        "proxy terminating HTTPS: https://<portal host>/portal/login/oidc/callback.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -209,6 +252,15 @@ class Settings:
     login_address_failures: int
     login_window_minutes: int
     web_trusted_proxies: int
+    data_roots: str
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_scopes: str
+    oidc_match_claim: str
+    oidc_match_field: str
+    oidc_label: str
+    oidc_redirect_uri: str
     source: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     def public_items(self) -> list[tuple[str, Any, str]]:
@@ -362,7 +414,34 @@ def load_settings(
         raise ConfigError("facility_embargo_years must be at most 50")
     if values["login_window_minutes"] < 1:
         raise ConfigError("login_window_minutes must be at least 1")
+    _check_oidc(values)
     return Settings(**values, source=source)
+
+
+OIDC_MATCH_FIELDS = ("username", "email", "orcid")
+
+
+def _check_oidc(values: dict[str, Any]) -> None:
+    """Facility sign-in settings, refused at start rather than at someone's first sign-in."""
+    if not values["oidc_issuer"]:
+        return
+    try:
+        parts = urlsplit(values["oidc_issuer"])
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    # The issuer's answers decide who is signed in: only over TLS, but for a local provider.
+    local = host in ("127.0.0.1", "localhost", "::1")
+    if not host or not (scheme == "https" or (scheme == "http" and local)):
+        raise ConfigError("oidc_issuer must be https://... (http:// only on 127.0.0.1)")
+    if not values["oidc_client_id"]:
+        raise ConfigError("oidc_client_id must be set when oidc_issuer is")
+    if "openid" not in values["oidc_scopes"].split():
+        raise ConfigError("oidc_scopes must include openid")
+    if not values["oidc_match_claim"].strip():
+        raise ConfigError("oidc_match_claim must name a claim")
+    if values["oidc_match_field"] not in OIDC_MATCH_FIELDS:
+        raise ConfigError(f"oidc_match_field must be one of: {', '.join(OIDC_MATCH_FIELDS)}")
 
 
 def _check_identifiers(values: dict[str, Any], source: Mapping[str, str]) -> None:

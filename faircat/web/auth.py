@@ -8,6 +8,9 @@ any of these opens nothing when replayed, on any worker.
 Failed sign-ins are throttled per account name and per client address through the catalogue
 database (:mod:`faircat.catalogue.throttle`), so the limits hold across every web worker: a key
 at its limit is answered 429 with ``Retry-After``, without its password being checked.
+
+Facility sign-in (OpenID Connect, :mod:`faircat.web.oidc`) ends in the same two steps,
+:func:`start_session` and :func:`sign_in`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from faircat.catalogue import sessions, throttle
 from faircat.catalogue.accounts import verify_password
@@ -149,6 +153,19 @@ def _refused_page(form: LoginForm, retry_at: datetime, retry_after: int) -> Resp
     return page, 429, {"Retry-After": str(retry_after)}
 
 
+def start_session(db: Session, user: User, at: datetime) -> Account:
+    """A server-side session for ``user`` (password or facility sign-in alike)."""
+    return _account(user, sessions.start(db, user, at, session_lifetime()))
+
+
+def sign_in(account: Account) -> None:
+    """Make ``account`` this browser's, in a fresh cookie session."""
+    session.clear()  # a fresh session at login: no fixation of a session set before
+    login_user(account)
+    session.permanent = True
+    flash(f"Signed in as {account.full_name}.", "success")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if signing_disabled():
@@ -170,15 +187,10 @@ def login() -> ResponseReturnValue:
         with catalogue.transaction() as db:
             user = db.scalar(select(User).where(User.username == username))
             ok = _check_password(user, form.password.data)
-            account = None
-            if ok and user is not None:
-                account = _account(user, sessions.start(db, user, at, session_lifetime()))
+            account = start_session(db, user, at) if ok and user is not None else None
         if account is not None:
             throttle.succeeded(catalogue.engine, attempt)
-            session.clear()  # a fresh session at login: no fixation of a session set before
-            login_user(account)
-            session.permanent = True
-            flash(f"Signed in as {account.full_name}.", "success")
+            sign_in(account)
             return redirect(safe_next(request.args.get("next")))
         throttle.failed(attempt, policy)
         form.password.errors.append(FAILED_LOGIN)
