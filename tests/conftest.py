@@ -147,6 +147,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
             "database_url": database_url,
             "instance_path": str(tmp_path / "instance"),
             "site_dir": str(tmp_path / "site"),
+            # files a test writes anywhere under its folder may be served (downloads, previews)
+            "data_roots": str(tmp_path),
             "facility_name": "Test Light Source",
             "facility_short_name": "TLS",
             "facility_ror": "https://ror.org/05a28rw58",
