@@ -43,6 +43,7 @@ from faircat.catalogue.models.investigation import investigation_instrument
 from faircat.catalogue.nexus import NexusMetadata, NexusParameter, NexusUser
 from faircat.catalogue.orcid import normalise_orcid
 from faircat.catalogue.panet import TECHNIQUES
+from faircat.catalogue.search import documents as search_documents
 from faircat.catalogue.vocab import DatasetType, MemberRole, RequestKind, RequestStatus, ValueType
 from faircat.errors import DuplicateError, FaircatError, NotFoundError, ValidationError
 
@@ -255,6 +256,8 @@ class Loader:
         self._datafile(dataset_id, meta, datafile, recount=recount)
         self._parameters(dataset_id, meta.parameters, dataset_created)
         label = f"{meta.proposal}-{meta.visit}"
+        if created or dataset_created or self.changed:  # in this file's transaction
+            search_documents.refresh(self.conn, dataset_id)
         if created or dataset_created:
             return "created", label, dataset_id
         if self.changed:

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from faircat.catalogue.models import Base
+from faircat.catalogue.models.search import include_name
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,7 +42,9 @@ def head_revision() -> str | None:
 def pending_changes(engine: Engine) -> list[object]:
     """Differences between the migrated database and the models (empty when in sync)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         return list(compare_metadata(context, Base.metadata))
 
 

@@ -24,6 +24,7 @@ from faircat.cli import (
     mail,
     release,
     request,
+    search,
     serve,
     settings,
     tokens,
@@ -49,4 +50,5 @@ main.add_command(mail.mail)
 main.add_command(release.release)
 main.add_command(release.scheduler)
 main.add_command(release.doi)
+main.add_command(search.search)
 main.add_command(dev)

@@ -67,3 +67,8 @@ def demo(
     for line in add_requests(catalogue, state.settings, now):
         click.echo(f"  {line}")
     click.echo(release_demo(catalogue, state.settings, now).describe())
+    from faircat.catalogue.search.reindex import reindex
+
+    # The release step set DOIs and the requests changed experiments after ingest indexed them.
+    written = reindex(catalogue.engine, changed_only=True).written
+    click.echo(f"search: {written} document(s) brought up to date")

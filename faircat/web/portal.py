@@ -40,7 +40,7 @@ from faircat.catalogue.models import (
 )
 from faircat.catalogue.vocab import LifecycleState, MemberRole, RequestKind, RequestStatus
 from faircat.errors import FaircatError
-from faircat.web import account, auth, context, datasets, experiments, oidc, reviews
+from faircat.web import account, auth, context, datasets, experiments, oidc, reviews, search
 from faircat.web.forms import MarkReadForm
 from faircat.web.security import NOT_FOUND, parse_id
 
@@ -55,6 +55,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "portal.auth.login",
         "portal.oidc.start",
         "portal.oidc.callback",
+        "portal.search.page",  # anonymous visitors search public data
     }
 )
 
@@ -294,3 +295,4 @@ bp.register_blueprint(oidc.bp)
 bp.register_blueprint(experiments.bp)
 bp.register_blueprint(reviews.bp)
 bp.register_blueprint(datasets.bp)
+bp.register_blueprint(search.bp)

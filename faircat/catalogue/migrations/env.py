@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from faircat.catalogue.models import Base
+from faircat.catalogue.models.search import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,6 +20,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER needs batch mode
         compare_type=True,
+        include_name=include_name,  # full-text objects of one database only (models/search.py)
     )
     with context.begin_transaction():
         context.run_migrations()

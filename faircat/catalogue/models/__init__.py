@@ -30,6 +30,7 @@ from faircat.catalogue.models.published import (
     PublishedSet,
     PublishState,
 )
+from faircat.catalogue.models.search import SearchDocument, SearchText
 from faircat.catalogue.models.sessions import LoginSession
 from faircat.catalogue.models.throttle import LoginThrottle
 from faircat.catalogue.models.workflow import (
@@ -77,6 +78,8 @@ __all__ = [
     "ReleaseRequest",
     "Sample",
     "SamplePlan",
+    "SearchDocument",
+    "SearchText",
     "Shipment",
     "Tag",
     "Technique",
