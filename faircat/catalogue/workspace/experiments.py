@@ -10,7 +10,7 @@ public experiment, as the API lists what a caller may read. Both are subsets of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -155,8 +155,6 @@ def list_experiments(
     if query.state:
         clauses.append(state_clause(LifecycleState(query.state), now))
     if query.year is not None:
-        from datetime import UTC
-
         first = datetime(query.year, 1, 1, tzinfo=UTC)
         clauses.append(
             and_(

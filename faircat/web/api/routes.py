@@ -7,14 +7,16 @@ says no more than a missing object would. Errors are ``{"error", "message"}`` wi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from faircat import __version__
 from faircat.catalogue.access import target_for
+from faircat.catalogue.models import Dataset, Investigation
 from faircat.catalogue.workspace import records
 from faircat.catalogue.workspace.datasets import list_datasets
 from faircat.catalogue.workspace.experiments import list_experiments
@@ -23,7 +25,7 @@ from faircat.web import context
 from faircat.web.api import schemas as s
 from faircat.web.api.spec import Param, document, operation
 from faircat.web.experiment_data import browse_query, query_from
-from faircat.web.principal import current_caller
+from faircat.web.principal import Caller, current_caller
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -41,8 +43,25 @@ def _error(status: int, code: str, message: str) -> ResponseReturnValue:
     return jsonify(error=code, message=message), status
 
 
-def _not_found(what: str) -> ResponseReturnValue:
-    return _error(404, "not_found", f"no {what} here that you may read")
+def _not_found(what: str) -> NoReturn:
+    abort(make_response(_error(404, "not_found", f"no {what} here that you may read")))
+
+
+def _experiment(db: Session, label: str) -> tuple[Caller, Investigation]:
+    """The caller and the experiment ``label`` if the caller may read it; 404 otherwise."""
+    caller = current_caller(db)
+    investigation = records.readable_investigation(db, caller.principal, label, context.now())
+    if investigation is None:
+        _not_found("experiment")
+    return caller, investigation
+
+
+def _dataset(db: Session, dataset_id: int) -> tuple[Caller, Dataset]:
+    caller = current_caller(db)
+    dataset = records.readable_dataset(db, caller.principal, dataset_id, context.now())
+    if dataset is None:
+        _not_found("dataset")
+    return caller, dataset
 
 
 @bp.errorhandler(ValidationError)
@@ -122,10 +141,7 @@ def get_experiment(label: str) -> ResponseReturnValue:
     """Dates, state, members, retention ("kept until")."""
     at = context.now()
     with context.catalogue().transaction() as db:
-        caller = current_caller(db)
-        investigation = records.readable_investigation(db, caller.principal, label, at)
-        if investigation is None:
-            return _not_found("experiment")
+        _, investigation = _experiment(db, label)
         years = context.catalogue().settings.facility_retention_years
         return jsonify(records.experiment_json(db, investigation, at, years))
 
@@ -157,12 +173,8 @@ def get_experiment(label: str) -> ResponseReturnValue:
 )
 def list_experiment_datasets(label: str) -> ResponseReturnValue:
     """Filtered, sorted and keyset-paged like the experiment page's table."""
-    at = context.now()
     with context.catalogue().transaction() as db:
-        caller = current_caller(db)
-        investigation = records.readable_investigation(db, caller.principal, label, at)
-        if investigation is None:
-            return _not_found("experiment")
+        _, investigation = _experiment(db, label)
         page = list_datasets(db, investigation.id, query_from(request.args))
         items = [_row(r) for r in page.rows]
     return jsonify(items=items, total=page.total, next=page.next)
@@ -193,24 +205,16 @@ def _row(r: Any) -> dict[str, Any]:
 )
 def list_samples(label: str) -> ResponseReturnValue:
     """With the number of datasets measured on each."""
-    at = context.now()
     with context.catalogue().transaction() as db:
-        caller = current_caller(db)
-        investigation = records.readable_investigation(db, caller.principal, label, at)
-        if investigation is None:
-            return _not_found("experiment")
+        _, investigation = _experiment(db, label)
         return jsonify(records.samples_json(db, investigation))
 
 
 @operation(bp, "/datasets/{id}", summary="One dataset", params=(ID,), response=s.DATASET)
 def get_dataset(id: int) -> ResponseReturnValue:
     """With its provenance: the datasets it was made from (inputs) and made into (outputs)."""
-    at = context.now()
     with context.catalogue().transaction() as db:
-        caller = current_caller(db)
-        dataset = records.readable_dataset(db, caller.principal, id, at)
-        if dataset is None:
-            return _not_found("dataset")
+        _, dataset = _dataset(db, id)
         return jsonify(records.dataset_json(db, dataset))
 
 
@@ -223,12 +227,8 @@ def get_dataset(id: int) -> ResponseReturnValue:
 )
 def list_files(id: int) -> ResponseReturnValue:
     """By name; the checksum is ``sha256:<hex>``."""
-    at = context.now()
     with context.catalogue().transaction() as db:
-        caller = current_caller(db)
-        dataset = records.readable_dataset(db, caller.principal, id, at)
-        if dataset is None:
-            return _not_found("dataset")
+        _, dataset = _dataset(db, id)
         page = records.files_page(db, dataset, request.args.get("after"), _limit(100))
     return jsonify(items=page.items, total=page.total, next=page.next)
 
@@ -244,10 +244,7 @@ def list_parameters(id: int) -> ResponseReturnValue:
     """Typed values with units, as recorded from the NeXus file."""
     at = context.now()
     with context.catalogue().transaction() as db:
-        caller = current_caller(db)
-        dataset = records.readable_dataset(db, caller.principal, id, at)
-        if dataset is None:
-            return _not_found("dataset")
+        caller, dataset = _dataset(db, id)
         private = records.reads_restricted(caller.principal, target_for(dataset.investigation, at))
         return jsonify(records.parameters_json(db, dataset, private))
 
